@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatDuration } from '../../definitions/duration.js';
+import { UsageError, WorkFailedError } from '../../errors.js';
+import { JobsClient } from '../../queue/client.js';
+import { environmentHelp, REDIS_ENV } from '../environment-help.js';
+import { printJson } from '../output.js';
+
+interface RunJobFlags {
+  data?: string;
+  wait: boolean;
+  json?: boolean;
+}
+
+const POLL_MS = 100;
+
+export function registerRunJob(program: Command): void {
+  program
+    .command('run-job')
+    .description('enqueue a job now, wait for it and print status, duration and summary (exit 0 only on success)')
+    .argument('<name>', 'the job, as named in the definitions file')
+    .option('--data <json>', "payload for the handler (default: the job's data)")
+    .option('--no-wait', 'print the job id and return at once')
+    .option('--json', 'print the result as one JSON document')
+    .addHelpText('after', environmentHelp(REDIS_ENV))
+    .action(async (name: string, flags: RunJobFlags, command: Command) => {
+      const data = parseData(flags.data);
+      const global = command.optsWithGlobals<{ config?: string }>();
+      const client = await JobsClient.open({ config: global.config });
+      try {
+        const enqueued = await client.enqueue(name, data);
+        if (!flags.wait) {
+          if (flags.json) printJson(enqueued);
+          else process.stdout.write(`${enqueued.id}\n`);
+          return;
+        }
+        const result = await waitForResult(client, enqueued.queue, enqueued.id);
+        if (flags.json) printJson({ ...enqueued, ...result });
+        else {
+          const summary = result.status === 'completed' ? JSON.stringify(result.summary) : result.error;
+          process.stdout.write(`${name} ${enqueued.id} ${result.status} in ${formatDuration(result.durationMs)} (attempt ${result.attempts})\n${summary}\n`);
+        }
+        if (result.status !== 'completed') {
+          throw new WorkFailedError(`job '${name}' (${enqueued.id}) failed: ${firstLine(result.error)}`);
+        }
+      } finally {
+        await client.close();
+      }
+    });
+}
+
+interface RunResult {
+  status: 'completed' | 'failed';
+  durationMs: number;
+  attempts: number;
+  summary?: unknown;
+  error?: string;
+}
+
+/** Polls the job until it completed or failed for good (retries in between are waited out). */
+async function waitForResult(client: JobsClient, queue: string, id: string): Promise<RunResult> {
+  for (;;) {
+    const job = await client.getJob(queue, id);
+    if (!job) throw new WorkFailedError(`job ${id} disappeared from queue '${queue}' before it finished`);
+    const state = await job.getState();
+    const durationMs = job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : 0;
+    if (state === 'completed') {
+      return { status: 'completed', durationMs, attempts: job.attemptsMade, summary: job.returnvalue };
+    }
+    if (state === 'failed') {
+      return { status: 'failed', durationMs, attempts: job.attemptsMade, error: job.failedReason };
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+function parseData(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`--data is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? 'unknown error').split('\n')[0] ?? '';
+}

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { loadSettings } from '../../config/settings.js';
+import { Daemon } from '../../daemon/daemon.js';
+import { JobsEventBus } from '../../events.js';
+import { createLogger } from '../../logging/logger.js';
+import { logEvents } from '../../logging/subscribe.js';
+import { environmentHelp } from '../environment-help.js';
+import { onStopSignals } from '../signals.js';
+
+interface StartFlags {
+  config?: string;
+  workers?: string;
+  concurrency?: string;
+  metricsAddr?: string;
+  scheduler: boolean;
+  stopTimeout?: string;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run the daemon: sync schedules to Redis, supervise the worker pool, serve metrics')
+    .option('--workers <n>', 'worker processes (0 = scheduler and metrics only)')
+    .option('--concurrency <c>', 'jobs each worker process runs at once, per queue')
+    .option('--metrics-addr <host:port>', "address of /metrics, /healthz and /readyz, or 'off'")
+    .option('--no-scheduler', 'do not sync schedules (workers and metrics only)')
+    .option('--stop-timeout <duration>', 'how long stopping workers wait for running jobs')
+    .addHelpText(
+      'after',
+      environmentHelp(['REDIS_URL', 'JOBS_CONFIG', 'JOBS_PREFIX', 'JOBS_WORKERS', 'JOBS_CONCURRENCY', 'JOBS_METRICS_ADDR', 'JOBS_METRICS_TOKEN', 'JOBS_STOP_TIMEOUT', 'JOBS_FAILED_RETENTION', 'JOBS_COMPLETED_RETENTION', 'LOG_LEVEL']),
+    )
+    .action(async (flags: StartFlags, command: Command) => {
+      const global = command.optsWithGlobals<{ config?: string }>();
+      const settings = loadSettings({ ...flags, config: global.config });
+      const log = createLogger(settings.logLevel, { role: 'daemon' });
+      const bus = new JobsEventBus();
+      logEvents(bus, log);
+      const daemon = new Daemon({ settings, scheduler: flags.scheduler, bus, log });
+      onStopSignals(
+        (signal) => {
+          log.info({ signal }, 'stopping: waiting for running jobs');
+          void daemon.stop();
+        },
+        (signal) => {
+          log.warn({ signal }, 'second signal: aborting running jobs');
+          daemon.forceStop();
+        },
+      );
+      process.on('SIGHUP', () => {
+        log.info('SIGHUP: reloading definitions and restarting workers');
+        void daemon.reload();
+      });
+      try {
+        await daemon.start();
+      } catch (error) {
+        await daemon.stop();
+        throw error;
+      }
+      log.info({ workers: settings.workers, concurrency: settings.concurrency, config: settings.configPath }, 'daemon started');
+      await daemon.stopped;
+      log.info('daemon stopped');
+    });
+}

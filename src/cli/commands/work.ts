@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { loadSettings } from '../../config/settings.js';
+import { loadDefinitions } from '../../definitions/load.js';
+import { JobsEventBus } from '../../events.js';
+import { createLogger } from '../../logging/logger.js';
+import { logEvents } from '../../logging/subscribe.js';
+import { bullConnection } from '../../redis/connection.js';
+import { JobsWorker } from '../../worker/worker.js';
+import { environmentHelp } from '../environment-help.js';
+import { onStopSignals } from '../signals.js';
+
+interface WorkFlags {
+  queue?: string[];
+  concurrency?: string;
+  stopTimeout?: string;
+}
+
+export function registerWork(program: Command): void {
+  program
+    .command('work')
+    .description('run one worker process in the foreground (the daemon forks these; Supervisor can run them too)')
+    .option('--queue <name>', 'consume this queue (repeatable; default: every queue in the definitions)', collect, [])
+    .option('--concurrency <c>', 'jobs this process runs at once, per queue')
+    .option('--stop-timeout <duration>', 'on SIGTERM, how long to wait for running jobs before aborting them')
+    .addHelpText('after', environmentHelp(['REDIS_URL', 'JOBS_CONFIG', 'JOBS_PREFIX', 'JOBS_CONCURRENCY', 'JOBS_STOP_TIMEOUT', 'LOG_LEVEL']))
+    .action(async (flags: WorkFlags, command: Command) => {
+      const global = command.optsWithGlobals<{ config?: string }>();
+      const settings = loadSettings({ ...flags, config: global.config });
+      const definitions = await loadDefinitions(settings.configPath);
+      const log = createLogger(settings.logLevel, { role: 'worker' });
+      const bus = new JobsEventBus();
+      logEvents(bus, log);
+      const worker = new JobsWorker({
+        connection: bullConnection(settings.redis, 'worker'),
+        prefix: settings.prefix,
+        definitions,
+        queues: flags.queue,
+        concurrency: settings.concurrency,
+        stopTimeoutMs: settings.stopTimeoutMs,
+        bus,
+        log,
+      });
+      const stopped = new Promise<void>((resolve) => {
+        onStopSignals(
+          (signal) => void worker.stop(signal).then(resolve),
+          () => worker.forceStop(),
+        );
+      });
+      worker.start();
+      await stopped;
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,13 @@
+import { ENVIRONMENT, type EnvName } from '../config/settings.js';
+
+/** The "Environment:" block every command's --help ends with. */
+export function environmentHelp(names: readonly EnvName[]): string {
+  const width = Math.max(...names.map((name) => name.length));
+  const lines = names.map((name) => {
+    const [fallback, meaning] = ENVIRONMENT[name];
+    return `  ${name.padEnd(width)}  ${meaning}${fallback ? ` (default: ${fallback})` : ''}`;
+  });
+  return `\nEnvironment (read from .env, then the environment; flags win):\n${lines.join('\n')}\n`;
+}
+
+export const REDIS_ENV: readonly EnvName[] = ['REDIS_URL', 'JOBS_PREFIX', 'JOBS_CONFIG', 'LOG_LEVEL'];

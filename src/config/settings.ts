@@ -1,0 +1,133 @@
+import os from 'node:os';
+import path from 'node:path';
+import { config as loadDotenv } from 'dotenv';
+import { parseDuration } from '../definitions/duration.js';
+import { ConfigError } from '../errors.js';
+
+/**
+ * The one config module. Settings are parsed once, before any connection is opened, into
+ * a frozen object: built-in defaults < `.env` < environment < command-line flags.
+ */
+
+export interface RedisTarget {
+  /** `redis://` or `rediss://` URL from REDIS_URL. */
+  url?: string;
+  /** Unix socket of the embedded redis-server (no REDIS_URL). */
+  socket?: string;
+}
+
+export interface Settings {
+  configPath: string;
+  redis: RedisTarget;
+  /** True when no REDIS_URL is set: `jobs start` runs a private redis-server under ./var. */
+  embeddedRedis: boolean;
+  varDir: string;
+  prefix: string;
+  workers: number;
+  concurrency: number;
+  metricsAddr: string | 'off';
+  metricsToken: string | undefined;
+  stopTimeoutMs: number;
+  failedRetentionMs: number;
+  completedRetentionMs: number;
+  logLevel: string;
+}
+
+/** Every environment variable the commands read, with its default and meaning (for --help and .env.example). */
+export const ENVIRONMENT = Object.freeze({
+  REDIS_URL: ['', 'redis:// or rediss:// URL; unset: `jobs start` runs a private redis-server under ./var'],
+  JOBS_CONFIG: ['./jobs.yaml', 'the definitions file'],
+  JOBS_PREFIX: ['jobs', 'Redis key prefix shared by every daemon and worker ({jobs} for Redis Cluster)'],
+  JOBS_WORKERS: ['CPU count', 'worker processes `jobs start` runs; 0 = scheduler and metrics only'],
+  JOBS_CONCURRENCY: ['1', 'jobs one worker process runs at once, per queue'],
+  JOBS_METRICS_ADDR: ['127.0.0.1:9464', 'host:port of /metrics, /healthz, /readyz; off disables'],
+  JOBS_METRICS_TOKEN: ['', 'if set, /metrics needs Authorization: Bearer <token>'],
+  JOBS_STOP_TIMEOUT: ['30s', 'how long a stopping worker waits for running jobs before aborting them'],
+  JOBS_FAILED_RETENTION: ['180d', 'failed runs older than this are pruned'],
+  JOBS_COMPLETED_RETENTION: ['30d', 'completed runs older than this are pruned'],
+  LOG_LEVEL: ['info', 'trace, debug, info, warn, error or fatal; debug also prints stack traces'],
+} as const);
+
+export type EnvName = keyof typeof ENVIRONMENT;
+
+export interface SettingsFlags {
+  config?: string;
+  workers?: string | number;
+  concurrency?: string | number;
+  metricsAddr?: string;
+  stopTimeout?: string;
+}
+
+let dotenvLoaded = false;
+
+/** Reads `.env` from the working directory once; variables already in the environment win. */
+export function loadDotenvOnce(): void {
+  if (dotenvLoaded) return;
+  dotenvLoaded = true;
+  loadDotenv({ quiet: true });
+}
+
+export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv = process.env): Readonly<Settings> {
+  loadDotenvOnce();
+  const problems: string[] = [];
+  const read = (name: EnvName): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const integer = (label: string, value: string | number | undefined, fallback: number, min: number): number => {
+    if (value === undefined) return fallback;
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < min) {
+      problems.push(`${label} '${value}' must be a whole number ≥ ${min}`);
+      return fallback;
+    }
+    return number;
+  };
+  const duration = (label: string, value: string | undefined, fallback: string): number => {
+    const ms = parseDuration(value ?? fallback);
+    if (ms === undefined) {
+      problems.push(`${label} '${value}' is not a duration such as 30s, 5m or 180d`);
+      return parseDuration(fallback) ?? 0;
+    }
+    return ms;
+  };
+
+  const varDir = path.resolve(env.JOBS_VAR_DIR ?? 'var');
+  const url = read('REDIS_URL');
+  if (url && !/^(redis|rediss):\/\//.test(url)) {
+    problems.push(`REDIS_URL '${url}' must start with redis:// or rediss://`);
+  }
+  const metricsAddr = flags.metricsAddr ?? read('JOBS_METRICS_ADDR') ?? '127.0.0.1:9464';
+  if (metricsAddr !== 'off' && !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(metricsAddr)) {
+    problems.push(`metrics address '${metricsAddr}' must be host:port or off`);
+  }
+
+  const settings: Settings = {
+    configPath: path.resolve(flags.config ?? read('JOBS_CONFIG') ?? 'jobs.yaml'),
+    redis: url ? { url } : { socket: path.join(varDir, 'redis.sock') },
+    embeddedRedis: !url,
+    varDir,
+    prefix: read('JOBS_PREFIX') ?? 'jobs',
+    workers: integer('--workers', flags.workers ?? read('JOBS_WORKERS'), os.availableParallelism(), 0),
+    concurrency: integer('--concurrency', flags.concurrency ?? read('JOBS_CONCURRENCY'), 1, 1),
+    metricsAddr,
+    metricsToken: read('JOBS_METRICS_TOKEN'),
+    stopTimeoutMs: duration('--stop-timeout', flags.stopTimeout ?? read('JOBS_STOP_TIMEOUT'), '30s'),
+    failedRetentionMs: duration('JOBS_FAILED_RETENTION', read('JOBS_FAILED_RETENTION'), '180d'),
+    completedRetentionMs: duration('JOBS_COMPLETED_RETENTION', read('JOBS_COMPLETED_RETENTION'), '30d'),
+    logLevel: read('LOG_LEVEL') ?? 'info',
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(settings);
+}
+
+/** The environment a forked worker needs to reach the same Redis and definitions. */
+export function childEnvironment(settings: Settings): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    JOBS_CONFIG: settings.configPath,
+    JOBS_PREFIX: settings.prefix,
+    JOBS_VAR_DIR: settings.varDir,
+    ...(settings.redis.url ? { REDIS_URL: settings.redis.url } : {}),
+  };
+}

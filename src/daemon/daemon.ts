@@ -1,0 +1,114 @@
+import type { Redis } from 'ioredis';
+import { childEnvironment, type Settings } from '../config/settings.js';
+import { loadDefinitions } from '../definitions/load.js';
+import type { Definitions } from '../definitions/types.js';
+import type { JobsEventBus } from '../events.js';
+import type { Logger } from '../logging/logger.js';
+import { bullConnection, describeTarget } from '../redis/connection.js';
+import { EmbeddedRedis } from '../redis/embedded.js';
+import { checkServer } from '../redis/server-check.js';
+import { connectWhenReady } from '../redis/wait-ready.js';
+import { syncSchedules } from '../schedule/sync.js';
+import { WorkerPool } from './pool.js';
+
+export interface DaemonOptions {
+  settings: Readonly<Settings>;
+  /** false with --no-scheduler: this daemon runs workers and metrics, never syncs. */
+  scheduler: boolean;
+  bus: JobsEventBus;
+  log: Logger;
+}
+
+/**
+ * `jobs start`: loads the definitions, brings up Redis (the embedded one when no
+ * REDIS_URL), keeps the schedulers in sync with the file, and supervises the worker pool.
+ */
+export class Daemon {
+  private embedded: EmbeddedRedis | undefined;
+  private client: Redis | undefined;
+  private pool: WorkerPool | undefined;
+  private definitions: Definitions | undefined;
+  private stopping: Promise<void> | undefined;
+  private resolveStopped: () => void = () => undefined;
+  /** Resolves once the daemon has stopped (after a signal or stop()). */
+  readonly stopped: Promise<void> = new Promise((resolve) => (this.resolveStopped = resolve));
+
+  constructor(private readonly options: DaemonOptions) {}
+
+  async start(): Promise<void> {
+    const { settings, bus } = this.options;
+    // Validation comes before anything touches Redis: a bad file changes nothing.
+    this.definitions = await loadDefinitions(settings.configPath);
+    if (settings.embeddedRedis) {
+      this.embedded = new EmbeddedRedis(settings.varDir);
+      await this.embedded.start();
+    }
+    this.client = await connectWhenReady(settings.redis, bus);
+    const check = await checkServer(this.client);
+    bus.emit('redis:ready', { target: describeTarget(settings.redis), version: check.version });
+    for (const warning of check.warnings) bus.emit('redis:warning', { message: warning });
+    if (this.stopping) return;
+
+    if (this.options.scheduler) await this.sync(this.definitions);
+    this.pool = new WorkerPool({
+      size: settings.workers,
+      args: ['--config', settings.configPath, '--concurrency', String(settings.concurrency), '--stop-timeout', `${settings.stopTimeoutMs}ms`],
+      env: childEnvironment(settings),
+      stopTimeoutMs: settings.stopTimeoutMs,
+      bus,
+    });
+    if (!this.stopping) this.pool.start();
+  }
+
+  /** SIGHUP / `jobs restart`: re-read the file, re-sync, and restart the workers gracefully. */
+  async reload(): Promise<void> {
+    try {
+      const definitions = await loadDefinitions(this.options.settings.configPath);
+      if (this.options.scheduler) await this.sync(definitions);
+      this.definitions = definitions;
+    } catch (error) {
+      // A bad edit must not take down a running daemon: keep the last good definitions.
+      this.options.log.error({ error: (error as Error).message }, 'reload failed; keeping the current definitions');
+      return;
+    }
+    this.pool?.restartAll();
+  }
+
+  workerPids(): number[] {
+    return this.pool?.pids() ?? [];
+  }
+
+  /** Stops scheduling, stops the workers gracefully, closes Redis. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
+  }
+
+  /** A second signal while stopping: make the workers abort their jobs now. */
+  forceStop(): void {
+    this.pool?.forceStop();
+  }
+
+  private async sync(definitions: Definitions): Promise<void> {
+    const { settings, bus } = this.options;
+    const started = Date.now();
+    const result = await syncSchedules({
+      client: this.client as Redis,
+      connection: bullConnection(settings.redis, 'producer'),
+      prefix: settings.prefix,
+      definitions,
+      retention: { completedMs: settings.completedRetentionMs, failedMs: settings.failedRetentionMs },
+    });
+    bus.emit('schedule:synced', { ...result, durationMs: Date.now() - started });
+  }
+
+  private async stopAll(): Promise<void> {
+    await this.pool?.stop();
+    if (this.client) {
+      await Promise.race([this.client.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      this.client.disconnect();
+    }
+    await this.embedded?.stop();
+    this.resolveStopped();
+  }
+}

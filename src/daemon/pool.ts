@@ -1,0 +1,122 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobsEventBus } from '../events.js';
+
+/** The CLI entry the pool forks as `jobs work`. */
+const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+/** Crash backoff: 1s, 2s, 4s … 30s; a worker that ran this long resets it. */
+const CRASH_BACKOFF_BASE_MS = 1_000;
+const CRASH_BACKOFF_MAX_MS = 30_000;
+const HEALTHY_AFTER_MS = 60_000;
+/** A worker asked to stop gets its stop timeout plus this before SIGKILL. */
+const KILL_MARGIN_MS = 10_000;
+
+/** Exit codes a worker uses to say why it exited on purpose, so the pool can count it. */
+export const WORKER_EXIT_REASONS: Readonly<Record<number, string>> = Object.freeze({
+  0: 'restart',
+});
+
+interface Slot {
+  index: number;
+  child?: ChildProcess;
+  startedAt: number;
+  crashes: number;
+  timer?: NodeJS.Timeout;
+}
+
+export interface PoolOptions {
+  size: number;
+  args: readonly string[];
+  env: NodeJS.ProcessEnv;
+  stopTimeoutMs: number;
+  bus: JobsEventBus;
+}
+
+/**
+ * Supervises `size` worker processes: forks them, replaces one that exits (at once when
+ * it exited 0 on purpose, with backoff when it crashed), and stops them all on shutdown.
+ */
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: PoolOptions) {}
+
+  start(): void {
+    for (let index = 0; index < this.options.size; index++) {
+      const slot: Slot = { index, startedAt: 0, crashes: 0 };
+      this.slots.push(slot);
+      this.spawn(slot);
+    }
+  }
+
+  pids(): number[] {
+    return this.slots.flatMap((slot) => (slot.child?.pid ? [slot.child.pid] : []));
+  }
+
+  /** Graceful restart of every worker: each finishes its jobs, exits 0 and is replaced. */
+  restartAll(): void {
+    for (const slot of this.slots) slot.child?.kill('SIGTERM');
+  }
+
+  /** Stops every worker (SIGTERM, then SIGKILL past the stop timeout). Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
+  }
+
+  /** A second signal: forward it, so each worker aborts its jobs now. */
+  forceStop(): void {
+    for (const slot of this.slots) slot.child?.kill('SIGTERM');
+  }
+
+  private spawn(slot: Slot): void {
+    const child = fork(CLI_ENTRY, ['work', ...this.options.args], {
+      env: { ...this.options.env, JOBS_WORKER_SLOT: String(slot.index) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    slot.child = child;
+    slot.startedAt = Date.now();
+    if (child.pid) this.options.bus.emit('worker:spawned', { pid: child.pid, slot: slot.index });
+    child.once('exit', (code, signal) => this.onExit(slot, child, code, signal));
+  }
+
+  private onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (slot.child !== child) return;
+    slot.child = undefined;
+    const planned = code !== null && WORKER_EXIT_REASONS[code] !== undefined;
+    const reason = planned ? (WORKER_EXIT_REASONS[code as number] as string) : 'crash';
+    this.options.bus.emit('worker:exited', { pid: child.pid ?? 0, slot: slot.index, code, signal, reason });
+    if (this.stopping) return;
+    if (planned) {
+      slot.crashes = 0;
+    } else {
+      slot.crashes = Date.now() - slot.startedAt > HEALTHY_AFTER_MS ? 1 : slot.crashes + 1;
+    }
+    const delayMs = planned ? 0 : Math.min(CRASH_BACKOFF_BASE_MS * 2 ** (slot.crashes - 1), CRASH_BACKOFF_MAX_MS);
+    this.options.bus.emit('worker:restarting', { slot: slot.index, reason, delayMs });
+    slot.timer = setTimeout(() => {
+      slot.timer = undefined;
+      if (!this.stopping) this.spawn(slot);
+    }, delayMs);
+  }
+
+  private async stopAll(): Promise<void> {
+    for (const slot of this.slots) if (slot.timer) clearTimeout(slot.timer);
+    const exits = this.slots.flatMap((slot) => {
+      const child = slot.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return [];
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      return [exited.then(() => undefined)];
+    });
+    const all = Promise.all(exits);
+    const done = await Promise.race([all.then(() => true), sleep(this.options.stopTimeoutMs + KILL_MARGIN_MS).then(() => false)]);
+    if (!done) {
+      for (const slot of this.slots) slot.child?.kill('SIGKILL');
+      await all;
+    }
+  }
+}

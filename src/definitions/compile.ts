@@ -1,0 +1,184 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { checkCron, normalizeCron } from './cron.js';
+import { parseDuration } from './duration.js';
+import type { SourceLocator } from './locate.js';
+import type { RawDefaults, RawJob } from './schema.js';
+import {
+  BUILTIN_DEFAULTS,
+  NAME_PATTERN,
+  type Backoff,
+  type Handler,
+  type JobDefinition,
+  type Schedule,
+} from './types.js';
+
+export type Report = (keys: PropertyKey[], problem: string, value?: unknown) => void;
+
+export interface CompileContext {
+  file: string;
+  locator: SourceLocator;
+  defaults: RawDefaults;
+  report: Report;
+  /** Problems are reported through `report`; this says how many so far. */
+  problemCount: () => number;
+}
+
+/** Reports what is wrong with `defaults:` beyond its shape. */
+export function checkDefaults(defaults: RawDefaults, report: Report): void {
+  if (defaults.timezone !== undefined && !isTimeZone(defaults.timezone)) {
+    report(['defaults', 'timezone'], UNKNOWN_ZONE, defaults.timezone);
+  }
+}
+
+const UNKNOWN_ZONE = 'unknown time zone; use an IANA name such as UTC or Europe/Berlin';
+
+/** Applies defaults and the rules that span keys; returns undefined after reporting a problem. */
+export async function compileJob(
+  name: string,
+  job: RawJob,
+  context: CompileContext,
+): Promise<JobDefinition | undefined> {
+  const { defaults, report, locator } = context;
+  const keys = ['jobs', name];
+  if (!NAME_PATTERN.test(name)) {
+    report(
+      keys,
+      "names are lower-case letters, digits, '.', '_' and '-', starting with a letter or digit",
+    );
+    return undefined;
+  }
+  const before = context.problemCount();
+  const timezone = job.timezone ?? defaults.timezone ?? BUILTIN_DEFAULTS.timezone;
+  if (job.timezone !== undefined && !isTimeZone(job.timezone)) {
+    report([...keys, 'timezone'], UNKNOWN_ZONE, job.timezone);
+  }
+  const schedule = compileSchedule(job, timezone, keys, report);
+  const handler = await compileHandler(job, defaults, path.dirname(context.file), keys, report);
+  if (context.problemCount() > before || !schedule || !handler) return undefined;
+
+  return {
+    name,
+    description: job.description ?? '',
+    schedule,
+    timezone,
+    queue: job.queue ?? defaults.queue ?? BUILTIN_DEFAULTS.queue,
+    attempts: job.attempts ?? defaults.attempts ?? BUILTIN_DEFAULTS.attempts,
+    backoff: compileBackoff(job.backoff ?? defaults.backoff) ?? BUILTIN_DEFAULTS.backoff,
+    timeoutMs: parseDuration(job.timeout ?? defaults.timeout) ?? BUILTIN_DEFAULTS.timeoutMs,
+    handler,
+    enabled: job.enabled ?? true,
+    overlap: job.overlap ?? defaults.overlap ?? BUILTIN_DEFAULTS.overlap,
+    runOn: job.runOn ?? defaults.runOn ?? BUILTIN_DEFAULTS.runOn,
+    missed: job.missed ?? defaults.missed ?? BUILTIN_DEFAULTS.missed,
+    data: job.data ?? {},
+    source: locator.keyAt(['jobs'], name),
+  };
+}
+
+function compileSchedule(job: RawJob, timezone: string, keys: PropertyKey[], report: Report): Schedule | undefined {
+  if (job.schedule !== undefined && job.every !== undefined) {
+    report([...keys, 'every'], "a job has either 'schedule' (cron) or 'every' (interval), not both");
+    return undefined;
+  }
+  if (job.delay !== undefined && job.every === undefined) {
+    report([...keys, 'delay'], "'delay' applies to 'every' schedules only");
+    return undefined;
+  }
+  if (job.schedule !== undefined) {
+    const problem = checkCron(job.schedule, isTimeZone(timezone) ? timezone : 'UTC');
+    if (problem) {
+      report([...keys, 'schedule'], problem, job.schedule);
+      return undefined;
+    }
+    return { kind: 'cron', expression: job.schedule, pattern: normalizeCron(job.schedule) };
+  }
+  if (job.every !== undefined) {
+    const everyMs = parseDuration(job.every) ?? 0;
+    if (everyMs < 1_000) {
+      report([...keys, 'every'], 'the interval must be at least 1s', job.every);
+      return undefined;
+    }
+    return { kind: 'every', everyMs, delayMs: parseDuration(job.delay) ?? 0 };
+  }
+  return { kind: 'none' };
+}
+
+async function compileHandler(
+  job: RawJob,
+  defaults: RawDefaults,
+  baseDir: string,
+  keys: PropertyKey[],
+  report: Report,
+): Promise<Handler | undefined> {
+  if (job.command !== undefined && job.module !== undefined) {
+    report([...keys, 'module'], "a job has either a 'command' or a 'module', not both");
+    return undefined;
+  }
+  if (job.command !== undefined) {
+    const shell = typeof job.command === 'string';
+    const cwd = path.resolve(baseDir, job.cwd ?? defaults.cwd ?? '.');
+    if (!existsSync(cwd)) {
+      report([...keys, job.cwd !== undefined ? 'cwd' : 'command'], `working directory ${cwd} does not exist`);
+      return undefined;
+    }
+    const env = Object.fromEntries(
+      Object.entries({ ...defaults.env, ...job.env }).map(([key, value]) => [key, String(value)]),
+    );
+    return {
+      kind: 'command',
+      argv: shell ? ['/bin/sh', '-c', job.command as string] : (job.command as string[]),
+      shell,
+      cwd,
+      env,
+    };
+  }
+  if (job.module !== undefined) {
+    const modulePath = path.resolve(baseDir, job.module);
+    const problem = await checkModule(modulePath);
+    if (problem) {
+      report([...keys, 'module'], problem, job.module);
+      return undefined;
+    }
+    return { kind: 'module', spec: job.module, path: modulePath };
+  }
+  report(keys, "needs a 'command' (argv list or shell string) or a 'module' (a JS file whose default export is the handler)");
+  return undefined;
+}
+
+async function checkModule(modulePath: string): Promise<string | undefined> {
+  if (!existsSync(modulePath)) return `no such file (looked for ${modulePath})`;
+  try {
+    const loaded = (await import(pathToFileURL(modulePath).href)) as { default?: unknown };
+    if (typeof loaded.default !== 'function') {
+      return 'exports no function; its default export must be async (ctx) => summary';
+    }
+  } catch (error) {
+    return `could not be loaded: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+  }
+  return undefined;
+}
+
+function compileBackoff(value: RawJob['backoff']): Backoff | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'object') {
+    return { type: value.type, delayMs: parseDuration(value.delay) ?? 0 };
+  }
+  return { type: 'fixed', delayMs: parseDuration(value) ?? 0 };
+}
+
+const zoneCache = new Map<string, boolean>();
+export function isTimeZone(zone: string): boolean {
+  let known = zoneCache.get(zone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      known = true;
+    } catch {
+      known = false;
+    }
+    zoneCache.set(zone, known);
+  }
+  return known;
+}

@@ -1,0 +1,59 @@
+/**
+ * The one error module. Every error a user can cause or meet is a JobsError with a
+ * stable `code` and the process exit code the CLI uses for it (SPEC §4):
+ * 0 ok, 1 the work failed, 2 usage, 69 Redis unavailable, 78 configuration error.
+ */
+export const EXIT = Object.freeze({
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  unavailable: 69,
+  config: 78,
+});
+
+export class JobsError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+
+  constructor(message: string, options: { code?: string; exitCode?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code ?? 'EJOBS';
+    this.exitCode = options.exitCode ?? EXIT.failed;
+  }
+}
+
+/** The definitions file or the settings are wrong. Holds every problem found, not just the first. */
+export class ConfigError extends JobsError {
+  readonly problems: readonly string[];
+
+  constructor(problems: string | readonly string[], options: { cause?: unknown } = {}) {
+    const list = typeof problems === 'string' ? [problems] : problems;
+    super(list.join('\n'), { code: 'ECONFIG', exitCode: EXIT.config, cause: options.cause });
+    this.problems = list;
+  }
+}
+
+export class RedisUnavailableError extends JobsError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'EREDIS', exitCode: EXIT.unavailable, cause: options.cause });
+  }
+}
+
+export class UsageError extends JobsError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'EUSAGE', exitCode: EXIT.usage, cause: options.cause });
+  }
+}
+
+/** The work itself failed (a job run, a job that could not be found): exit 1. */
+export class WorkFailedError extends JobsError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'EFAILED', exitCode: EXIT.failed, cause: options.cause });
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,50 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * The lifecycle events core code emits. Logging (logging/subscribe.ts) and metrics
+ * subscribe in one place each, instead of being sprinkled through the logic.
+ */
+
+export interface JobRef {
+  queue: string;
+  name: string;
+  id: string;
+  /** 1 for the first try. */
+  attempt: number;
+}
+
+export interface JobsEvents {
+  'job:started': JobRef & { startedAt: number; scheduledAt: number | undefined };
+  'job:completed': JobRef & { durationMs: number; summary: unknown };
+  'job:failed': JobRef & { durationMs: number; error: string; willRetry: boolean };
+  'job:skipped': JobRef & { reason: string };
+  'job:output': JobRef & { stream: 'stdout' | 'stderr'; line: string };
+  /** Put back in the queue unfinished (worker stopped), the attempt not counted. */
+  'job:returned': JobRef & { reason: string };
+  'worker:starting': { queues: string[]; concurrency: number };
+  'worker:started': { queues: string[]; concurrency: number };
+  'worker:stopping': { reason: string; active: number };
+  'worker:stopped': { reason: string };
+  'worker:spawned': { pid: number; slot: number };
+  'worker:exited': { pid: number; slot: number; code: number | null; signal: string | null; reason: string };
+  'worker:restarting': { slot: number; reason: string; delayMs: number };
+  'schedule:synced': { upserted: string[]; removed: string[]; unchanged: string[]; durationMs: number };
+  'redis:ready': { target: string; version?: string };
+  'redis:error': { target: string; error: string };
+  'redis:warning': { message: string };
+}
+
+export type JobsEventName = keyof JobsEvents;
+
+export class JobsEventBus {
+  private readonly emitter = new EventEmitter({ captureRejections: false });
+
+  emit<K extends JobsEventName>(event: K, payload: JobsEvents[K]): void {
+    this.emitter.emit(event, payload);
+  }
+
+  on<K extends JobsEventName>(event: K, listener: (payload: JobsEvents[K]) => void): () => void {
+    this.emitter.on(event, listener);
+    return () => this.emitter.off(event, listener);
+  }
+}

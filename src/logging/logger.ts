@@ -1,0 +1,17 @@
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger };
+
+/**
+ * JSON lines on stdout (journald and Supervisor keep them); readable lines when stdout
+ * is a terminal. The pretty stream is synchronous, with no worker thread, so a forked
+ * worker's lines are not lost when it exits.
+ */
+export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
+  const options = { level, base: { pid: process.pid, ...bindings } };
+  if (process.stdout.isTTY && process.env.JOBS_LOG_FORMAT !== 'json') {
+    return pino(options, pretty({ colorize: true, sync: true, ignore: 'hostname', translateTime: 'SYS:HH:MM:ss.l' }));
+  }
+  return pino(options);
+}

@@ -1,0 +1,110 @@
+import { Queue, type Job } from 'bullmq';
+import { loadSettings, type Settings } from '../config/settings.js';
+import { loadDefinitions } from '../definitions/load.js';
+import type { Definitions, JobDefinition } from '../definitions/types.js';
+import { RedisUnavailableError, UsageError } from '../errors.js';
+import { bullConnection, describeTarget } from '../redis/connection.js';
+import { existsSync } from 'node:fs';
+import { runOptions } from '../schedule/job-options.js';
+
+export interface EnqueueOptions {
+  /** Start no sooner than this many milliseconds from now. */
+  delay?: number;
+  /** A job id of your own: a second enqueue with the same id is ignored while the first is kept. */
+  jobId?: string;
+  /** Lower runs first; 0 (the default) means no priority. */
+  priority?: number;
+}
+
+export interface Enqueued {
+  id: string;
+  name: string;
+  queue: string;
+}
+
+/**
+ * Enqueues on-demand runs by name, validated against the definitions, with the job's
+ * attempts, backoff and retention. What it writes is a plain BullMQ job (queue = the
+ * job's queue, name = the job's name, prefix = JOBS_PREFIX), as any BullMQ client would.
+ */
+export class JobsClient {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(
+    readonly settings: Readonly<Settings>,
+    readonly definitions: Definitions,
+  ) {}
+
+  static async open(options: { config?: string } = {}): Promise<JobsClient> {
+    const settings = loadSettings({ config: options.config });
+    if (!settings.redis.url && settings.redis.socket && !existsSync(settings.redis.socket)) {
+      throw new RedisUnavailableError(
+        `no Redis: REDIS_URL is not set and no embedded redis-server runs here (${settings.redis.socket}); set REDIS_URL or run \`jobs start\` in this directory`,
+      );
+    }
+    return new JobsClient(settings, await loadDefinitions(settings.configPath));
+  }
+
+  definition(name: string): JobDefinition {
+    const job = this.definitions.jobs.get(name);
+    if (!job) {
+      const names = [...this.definitions.jobs.keys()].sort();
+      throw new UsageError(`no job named '${name}' in ${this.definitions.file}; known jobs: ${names.join(', ') || 'none'}`);
+    }
+    if (!job.enabled) throw new UsageError(`job '${name}' is disabled in ${this.definitions.file}`);
+    return job;
+  }
+
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: bullConnection(this.settings.redis, 'producer'), prefix: this.settings.prefix });
+      queue.on('error', () => undefined); // surfaced by the failing call
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async enqueue(name: string, data?: unknown, options: EnqueueOptions = {}): Promise<Enqueued> {
+    const job = this.definition(name);
+    const retention = { completedMs: this.settings.completedRetentionMs, failedMs: this.settings.failedRetentionMs };
+    try {
+      const added = await this.queue(job.queue).add(job.name, data === undefined ? job.data : data, {
+        ...runOptions(job, retention),
+        ...options,
+      });
+      return { id: added.id ?? '', name: job.name, queue: job.queue };
+    } catch (error) {
+      throw new RedisUnavailableError(`cannot enqueue '${name}' on ${describeTarget(this.settings.redis)}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async getJob(queue: string, id: string): Promise<Job | undefined> {
+    return (await this.queue(queue).getJob(id)) ?? undefined;
+  }
+
+  async close(): Promise<void> {
+    const queues = [...this.queues.values()];
+    this.queues.clear();
+    // close() can wait for a Redis that went away: never let that hang the caller.
+    await Promise.race([Promise.allSettled(queues.map((queue) => queue.close())), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+  }
+}
+
+let shared: Promise<JobsClient> | undefined;
+
+/** Enqueues a run of the job `name` (SPEC §3). Reads JOBS_CONFIG / ./jobs.yaml and REDIS_URL once. */
+export async function enqueue(name: string, data?: unknown, options: EnqueueOptions & { config?: string } = {}): Promise<Enqueued> {
+  shared ??= JobsClient.open({ config: options.config });
+  const { config: _config, ...rest } = options;
+  return (await shared).enqueue(name, data, rest);
+}
+
+/** Closes the connections `enqueue` opened; call it when the application shuts down. */
+export async function closeJobs(): Promise<void> {
+  const client = shared;
+  shared = undefined;
+  if (client) await (await client).close();
+}

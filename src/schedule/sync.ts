@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Definitions, JobDefinition } from '../definitions/types.js';
+import { JobsError } from '../errors.js';
+import { META, metaKey } from '../redis/keys.js';
+import { repeatOptions, runOptions, scheduleFingerprint, type Retention } from './job-options.js';
+
+/** What `jobs list` and other hosts read about a synced definition. */
+export interface StoredDefinition {
+  name: string;
+  description: string;
+  queue: string;
+  schedule: string | null;
+  every: number | null;
+  timezone: string;
+  enabled: boolean;
+  fingerprint: string | null;
+  syncedAt: number;
+}
+
+export interface SyncResult {
+  upserted: string[];
+  removed: string[];
+  unchanged: string[];
+}
+
+const LOCK_TTL_MS = 30_000;
+const LOCK_WAIT_MS = 60_000;
+
+/**
+ * Makes Redis match the definitions file: upserts new and changed schedulers, deletes the
+ * ones whose job was removed or disabled, leaves unchanged ones alone. Daemons sync one at
+ * a time under a lock, so several starting at once on the same file upsert each scheduler
+ * once (concurrent upserts of one scheduler are how doubled ticks happen).
+ */
+export async function syncSchedules(options: {
+  client: Redis;
+  connection: ConnectionOptions;
+  prefix: string;
+  definitions: Definitions;
+  retention: Retention;
+}): Promise<SyncResult> {
+  const { client, prefix, definitions, retention } = options;
+  const lockKey = metaKey(prefix, META.syncLock);
+  const token = randomUUID();
+  await acquireLock(client, lockKey, token);
+  const queues = new Map<string, Queue>();
+  const queueFor = (name: string): Queue => {
+    let queue = queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: options.connection, prefix });
+      queues.set(name, queue);
+    }
+    return queue;
+  };
+  try {
+    const definitionsKey = metaKey(prefix, META.definitions);
+    const stored = parseStored(await client.hgetall(definitionsKey));
+    const result: SyncResult = { upserted: [], removed: [], unchanged: [] };
+    const wanted = new Map<string, JobDefinition>();
+    for (const job of definitions.jobs.values()) {
+      if (job.enabled && job.schedule.kind !== 'none') wanted.set(job.name, job);
+    }
+
+    for (const job of wanted.values()) {
+      const fingerprint = scheduleFingerprint(job, retention);
+      const before = stored.get(job.name);
+      const queue = queueFor(job.queue);
+      if (before?.fingerprint === fingerprint && (await queue.getJobScheduler(job.name))) {
+        result.unchanged.push(job.name);
+        continue;
+      }
+      if (before && before.queue !== job.queue) {
+        await queueFor(before.queue).removeJobScheduler(job.name);
+      }
+      await queue.upsertJobScheduler(job.name, repeatOptions(job) ?? {}, {
+        name: job.name,
+        data: job.data,
+        opts: runOptions(job, retention),
+      });
+      result.upserted.push(job.name);
+    }
+
+    // Every queue either side knows of: a scheduler with no wanted job behind it is an orphan.
+    const queueNames = new Set([...[...definitions.jobs.values()].map((job) => job.queue), ...[...stored.values()].map((s) => s.queue)]);
+    for (const queueName of queueNames) {
+      const queue = queueFor(queueName);
+      for (const scheduler of await queue.getJobSchedulers(0, -1)) {
+        const id = scheduler.id ?? scheduler.key;
+        if (wanted.get(id)?.queue === queueName) continue;
+        await queue.removeJobScheduler(id);
+        result.removed.push(id);
+      }
+    }
+
+    const now = Date.now();
+    const records = [...definitions.jobs.values()].map((job) => toStored(job, wanted.has(job.name) ? scheduleFingerprint(job, retention) : null, now));
+    const multi = client.multi().del(definitionsKey);
+    if (records.length > 0) {
+      multi.hset(definitionsKey, Object.fromEntries(records.map((record) => [record.name, JSON.stringify(record)])));
+    }
+    await multi.exec();
+    return result;
+  } finally {
+    await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
+    await releaseLock(client, lockKey, token);
+  }
+}
+
+function toStored(job: JobDefinition, fingerprint: string | null, syncedAt: number): StoredDefinition {
+  return {
+    name: job.name,
+    description: job.description,
+    queue: job.queue,
+    schedule: job.schedule.kind === 'cron' ? job.schedule.expression : null,
+    every: job.schedule.kind === 'every' ? job.schedule.everyMs : null,
+    timezone: job.timezone,
+    enabled: job.enabled,
+    fingerprint,
+    syncedAt,
+  };
+}
+
+export function parseStored(hash: Record<string, string>): Map<string, StoredDefinition> {
+  const map = new Map<string, StoredDefinition>();
+  for (const [name, json] of Object.entries(hash)) {
+    try {
+      map.set(name, JSON.parse(json) as StoredDefinition);
+    } catch {
+      // A record we cannot read is treated as absent and rewritten by this sync.
+    }
+  }
+  return map;
+}
+
+async function acquireLock(client: Redis, key: string, token: string): Promise<void> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  while ((await client.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
+    if (Date.now() > deadline) {
+      throw new JobsError(`another daemon has held the schedule sync lock (${key}) for over ${LOCK_WAIT_MS / 1000}s`);
+    }
+    await sleep(100 + Math.random() * 200);
+  }
+}
+
+const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+async function releaseLock(client: Redis, key: string, token: string): Promise<void> {
+  await client.eval(RELEASE_SCRIPT, 1, key, token).catch(() => undefined);
+}

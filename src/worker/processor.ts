@@ -1,0 +1,105 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { formatDuration } from '../definitions/duration.js';
+import type { Definitions } from '../definitions/types.js';
+import type { JobsEventBus, JobRef } from '../events.js';
+import type { Logger } from '../logging/logger.js';
+import { CommandFailedError, runCommand } from './run-command.js';
+import { runModule } from './run-module.js';
+import type { RunInput } from './run-input.js';
+
+/** Why a run's AbortSignal fired: a timeout fails the run; a stop puts it back in the queue. */
+export class RunTimeoutError extends Error {}
+export class RunStoppedError extends Error {}
+
+export interface ProcessorDeps {
+  definitions: Definitions;
+  bus: JobsEventBus;
+  log: Logger;
+}
+
+/**
+ * Turns a BullMQ job into a handler run: finds the definition by the job's name, enforces
+ * the timeout, emits the lifecycle events and stores the summary (the return value) or
+ * the failure with the output tail.
+ */
+export function createProcessor({ definitions, bus, log }: ProcessorDeps) {
+  const known = [...definitions.jobs.keys()].sort().join(', ');
+
+  return async function processJob(job: Job, token?: string, stopSignal?: AbortSignal): Promise<unknown> {
+    const ref: JobRef = { queue: job.queueName, name: job.name, id: job.id ?? '', attempt: job.attemptsMade + 1 };
+    const startedAt = Date.now();
+    const scheduledAt = job.attemptsMade === 0 ? scheduledTime(job) : undefined;
+    bus.emit('job:started', { ...ref, startedAt, scheduledAt });
+    const finish = (error: unknown): never => {
+      const durationMs = Date.now() - startedAt;
+      const message = error instanceof Error ? error.message : String(error);
+      const unrecoverable = error instanceof UnrecoverableError;
+      bus.emit('job:failed', {
+        ...ref,
+        durationMs,
+        error: message,
+        willRetry: !unrecoverable && ref.attempt < (job.opts.attempts ?? 1),
+      });
+      throw error;
+    };
+
+    const definition = definitions.jobs.get(job.name);
+    if (!definition) {
+      return finish(new UnrecoverableError(`no job named '${job.name}' in ${definitions.file}; known jobs: ${known || 'none'}`));
+    }
+    if (!definition.enabled) {
+      return finish(new UnrecoverableError(`job '${job.name}' is disabled in ${definitions.file}`));
+    }
+    if (definition.queue !== job.queueName) {
+      return finish(new UnrecoverableError(`job '${job.name}' belongs to queue '${definition.queue}', not '${job.queueName}'`));
+    }
+
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new RunTimeoutError(`timed out after ${formatDuration(definition.timeoutMs)} (the job's timeout)`)),
+      definition.timeoutMs,
+    );
+    const onStop = () => controller.abort(new RunStoppedError('stopped: the worker shut down before the run finished'));
+    stopSignal?.addEventListener('abort', onStop, { once: true });
+
+    const input: RunInput = {
+      name: job.name,
+      id: ref.id,
+      data: job.data,
+      attempt: ref.attempt,
+      signal: controller.signal,
+      log: log.child({ job: job.name, id: ref.id }),
+      progress: (value) => job.updateProgress(value),
+      onOutput: (stream, line) => bus.emit('job:output', { ...ref, stream, line }),
+    };
+    try {
+      const summary =
+        definition.handler.kind === 'command'
+          ? await runCommand(definition.handler, input)
+          : await runModule(definition.handler, input);
+      bus.emit('job:completed', { ...ref, durationMs: Date.now() - startedAt, summary });
+      return summary;
+    } catch (error) {
+      if (error instanceof CommandFailedError) {
+        await job.log(JSON.stringify(error.summary)).catch(() => undefined);
+      }
+      if (error instanceof RunStoppedError && token) {
+        // Back to the queue, eligible at once, with this attempt not counted (SPEC §5).
+        await job.moveToDelayed(Date.now(), token);
+        bus.emit('job:returned', { ...ref, reason: 'worker stopped' });
+        throw new DelayedError();
+      }
+      return finish(error);
+    } finally {
+      clearTimeout(timer);
+      stopSignal?.removeEventListener('abort', onStop);
+    }
+  };
+}
+
+/** A scheduler's job id is `repeat:<scheduler id>:<tick ms>`: the time the tick was due. */
+function scheduledTime(job: Job): number | undefined {
+  if (!job.repeatJobKey || !job.id) return undefined;
+  const tick = Number(job.id.slice(job.id.lastIndexOf(':') + 1));
+  return Number.isFinite(tick) && tick > 0 ? tick : undefined;
+}

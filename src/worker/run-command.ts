@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Handler } from '../definitions/types.js';
+import { OutputTail } from './output-tail.js';
+import type { RunInput } from './run-input.js';
+
+/** How much of stdout and stderr is kept with a run (SPEC §3). */
+export const OUTPUT_TAIL_BYTES = 64 * 1024;
+/** Between SIGTERM and SIGKILL to the command's process group, on timeout or forced stop. */
+export const KILL_GRACE_MS = 5_000;
+
+export interface CommandSummary {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class CommandFailedError extends Error {
+  constructor(
+    message: string,
+    readonly summary: CommandSummary,
+  ) {
+    super(message);
+  }
+}
+
+type CommandHandler = Extract<Handler, { kind: 'command' }>;
+
+/**
+ * Runs a command job in its own process group (detached), so that a timeout or a forced
+ * stop can end the whole tree it started, not just its first process.
+ */
+export async function runCommand(handler: CommandHandler, input: RunInput): Promise<CommandSummary> {
+  const [file, ...args] = handler.argv;
+  const child = spawn(file as string, args, {
+    cwd: handler.cwd,
+    env: {
+      ...process.env,
+      ...handler.env,
+      JOB_NAME: input.name,
+      JOB_ID: input.id,
+      JOB_ATTEMPT: String(input.attempt),
+      JOB_DATA: JSON.stringify(input.data ?? null),
+    },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout = new OutputTail(OUTPUT_TAIL_BYTES, (line) => input.onOutput('stdout', line));
+  const stderr = new OutputTail(OUTPUT_TAIL_BYTES, (line) => input.onOutput('stderr', line));
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const killGroup = async () => {
+    signalGroup(child.pid, 'SIGTERM');
+    const done = await Promise.race([exited.then(() => true), sleep(KILL_GRACE_MS).then(() => false)]);
+    // The group may outlive its leader (a child the command spawned): finish it either way.
+    signalGroup(child.pid, 'SIGKILL');
+    if (!done) await exited;
+  };
+  const onAbort = () => void killGroup();
+  input.signal.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    const result = await exited;
+    // Streams may lag the exit a little; a grandchild holding them open must not hang us.
+    await Promise.race([streamsClosed(child), sleep(200)]);
+    stdout.end();
+    stderr.end();
+    const summary = { exitCode: result.code ?? -1, stdout: stdout.text(), stderr: stderr.text() };
+    if (input.signal.aborted) throw input.signal.reason;
+    if (result.error) {
+      throw new CommandFailedError(`command ${describe(handler)} could not start: ${result.error.message}`, summary);
+    }
+    if (result.code !== 0) {
+      const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
+      const last = stderr.lastLine() || stdout.lastLine();
+      throw new CommandFailedError(`command ${describe(handler)} ${how}${last ? `: ${last}` : ''}`, summary);
+    }
+    return summary;
+  } finally {
+    input.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+function streamsClosed(child: ReturnType<typeof spawn>): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.stdout?.closed && child.stderr?.closed) return resolve();
+    child.once('close', () => resolve());
+  });
+}
+
+function describe(handler: CommandHandler): string {
+  const text = handler.shell ? (handler.argv[2] ?? '') : handler.argv.join(' ');
+  return `'${text.length > 80 ? `${text.slice(0, 77)}...` : text}'`;
+}

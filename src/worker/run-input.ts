@@ -1,0 +1,13 @@
+import type { Logger } from '../logging/logger.js';
+
+/** What a handler runner needs to know about the run, independent of BullMQ. */
+export interface RunInput {
+  name: string;
+  id: string;
+  data: unknown;
+  attempt: number;
+  signal: AbortSignal;
+  log: Logger;
+  progress: (value: number | object) => Promise<void>;
+  onOutput: (stream: 'stdout' | 'stderr', line: string) => void;
+}
