@@ -73,9 +73,14 @@ export class WorkerPool {
   }
 
   private spawn(slot: Slot): void {
+    // Detached (own process group): a terminal's Ctrl-C or a group-wide SIGTERM reaches
+    // the daemon only, which forwards one SIGTERM. Otherwise each worker would see two
+    // signals and take the second as "force". A worker whose daemon dies notices the
+    // closed IPC channel and stops gracefully (see cli/commands/work.ts).
     const child = fork(CLI_ENTRY, ['work', ...this.options.args], {
       env: { ...this.options.env, JOBS_WORKER_SLOT: String(slot.index) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      detached: true,
     });
     slot.child = child;
     slot.startedAt = Date.now();
@@ -87,7 +92,7 @@ export class WorkerPool {
     if (slot.child !== child) return;
     slot.child = undefined;
     const planned = code !== null && WORKER_EXIT_REASONS[code] !== undefined;
-    const reason = planned ? (WORKER_EXIT_REASONS[code as number] as string) : 'crash';
+    const reason = this.stopping ? 'stop' : planned ? (WORKER_EXIT_REASONS[code as number] as string) : 'crash';
     this.options.bus.emit('worker:exited', { pid: child.pid ?? 0, slot: slot.index, code, signal, reason });
     if (this.stopping) return;
     if (planned) {

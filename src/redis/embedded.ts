@@ -51,7 +51,9 @@ export class EmbeddedRedis {
       '--hz', '100',
       '--daemonize', 'no',
     ];
-    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and
+    // Redis must outlive the workers' graceful stop, so only the daemon stops it.
+    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     this.child = child;
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

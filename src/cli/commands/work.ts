@@ -45,6 +45,8 @@ export function registerWork(program: Command): void {
           (signal) => void worker.stop(signal).then(resolve),
           () => worker.forceStop(),
         );
+        // Forked by a daemon that is gone (killed outright): finish up rather than run orphaned.
+        process.once('disconnect', () => void worker.stop('daemon gone').then(resolve));
       });
       worker.start();
       await stopped;
