@@ -15,7 +15,10 @@ export class JobsError extends Error {
   readonly code: string;
   readonly exitCode: number;
 
-  constructor(message: string, options: { code?: string; exitCode?: number; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { code?: string; exitCode?: number; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.code = options.code ?? 'EJOBS';

@@ -26,9 +26,20 @@ export interface JobsEvents {
   'worker:stopping': { reason: string; active: number };
   'worker:stopped': { reason: string };
   'worker:spawned': { pid: number; slot: number };
-  'worker:exited': { pid: number; slot: number; code: number | null; signal: string | null; reason: string };
+  'worker:exited': {
+    pid: number;
+    slot: number;
+    code: number | null;
+    signal: string | null;
+    reason: string;
+  };
   'worker:restarting': { slot: number; reason: string; delayMs: number };
-  'schedule:synced': { upserted: string[]; removed: string[]; unchanged: string[]; durationMs: number };
+  'schedule:synced': {
+    upserted: string[];
+    removed: string[];
+    unchanged: string[];
+    durationMs: number;
+  };
   'redis:ready': { target: string; version?: string };
   'redis:error': { target: string; error: string };
   'redis:warning': { message: string };

@@ -10,4 +10,9 @@ export function environmentHelp(names: readonly EnvName[]): string {
   return `\nEnvironment (read from .env, then the environment; flags win):\n${lines.join('\n')}\n`;
 }
 
-export const REDIS_ENV: readonly EnvName[] = ['REDIS_URL', 'JOBS_PREFIX', 'JOBS_CONFIG', 'LOG_LEVEL'];
+export const REDIS_ENV: readonly EnvName[] = [
+  'REDIS_URL',
+  'JOBS_PREFIX',
+  'JOBS_CONFIG',
+  'LOG_LEVEL',
+];

@@ -19,7 +19,13 @@ export function buildProgram(): Command {
     .option('--config <file>', 'the definitions file (env JOBS_CONFIG, default ./jobs.yaml)')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerStart, registerWork, registerValidate, registerRunJob, registerList]) {
+  for (const register of [
+    registerStart,
+    registerWork,
+    registerValidate,
+    registerRunJob,
+    registerList,
+  ]) {
     register(program);
   }
   for (const command of program.commands) {
@@ -42,7 +48,12 @@ async function main(argv: string[]): Promise<void> {
 function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander printed its message (with "Did you mean …?") already.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.ok;
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.exitCode === 0
+    )
+      return EXIT.ok;
     return EXIT.usage;
   }
   const debug = process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace';
@@ -53,7 +64,8 @@ function exitCodeFor(error: unknown): number {
   }
   if (error instanceof JobsError) {
     process.stderr.write(`jobs: ${error.message}\n`);
-    if (debug && error.cause) process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+    if (debug && error.cause)
+      process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
     return error.exitCode;
   }
   process.stderr.write(`jobs: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -5,7 +5,10 @@
  * - SIGHUP: handled by the daemon only (reload and restart workers); see start.ts.
  * SIGPIPE is not handled: Node ignores it already, and a closed stdout must not stop a job.
  */
-export function onStopSignals(graceful: (signal: NodeJS.Signals) => void, force: (signal: NodeJS.Signals) => void): () => void {
+export function onStopSignals(
+  graceful: (signal: NodeJS.Signals) => void,
+  force: (signal: NodeJS.Signals) => void,
+): () => void {
   let received = 0;
   const handler = (signal: NodeJS.Signals) => {
     received++;

@@ -35,14 +35,23 @@ export interface Settings {
 
 /** Every environment variable the commands read, with its default and meaning (for --help and .env.example). */
 export const ENVIRONMENT = Object.freeze({
-  REDIS_URL: ['', 'redis:// or rediss:// URL; unset: `jobs start` runs a private redis-server under ./var'],
+  REDIS_URL: [
+    '',
+    'redis:// or rediss:// URL; unset: `jobs start` runs a private redis-server under ./var',
+  ],
   JOBS_CONFIG: ['./jobs.yaml', 'the definitions file'],
-  JOBS_PREFIX: ['jobs', 'Redis key prefix shared by every daemon and worker ({jobs} for Redis Cluster)'],
+  JOBS_PREFIX: [
+    'jobs',
+    'Redis key prefix shared by every daemon and worker ({jobs} for Redis Cluster)',
+  ],
   JOBS_WORKERS: ['CPU count', 'worker processes `jobs start` runs; 0 = scheduler and metrics only'],
   JOBS_CONCURRENCY: ['1', 'jobs one worker process runs at once, per queue'],
   JOBS_METRICS_ADDR: ['127.0.0.1:9464', 'host:port of /metrics, /healthz, /readyz; off disables'],
   JOBS_METRICS_TOKEN: ['', 'if set, /metrics needs Authorization: Bearer <token>'],
-  JOBS_STOP_TIMEOUT: ['30s', 'how long a stopping worker waits for running jobs before aborting them'],
+  JOBS_STOP_TIMEOUT: [
+    '30s',
+    'how long a stopping worker waits for running jobs before aborting them',
+  ],
   JOBS_FAILED_RETENTION: ['180d', 'failed runs older than this are pruned'],
   JOBS_COMPLETED_RETENTION: ['30d', 'completed runs older than this are pruned'],
   LOG_LEVEL: ['info', 'trace, debug, info, warn, error or fatal; debug also prints stack traces'],
@@ -67,14 +76,22 @@ export function loadDotenvOnce(): void {
   loadDotenv({ quiet: true });
 }
 
-export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv = process.env): Readonly<Settings> {
+export function loadSettings(
+  flags: SettingsFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<Settings> {
   loadDotenvOnce();
   const problems: string[] = [];
   const read = (name: EnvName): string | undefined => {
     const value = env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
-  const integer = (label: string, value: string | number | undefined, fallback: number, min: number): number => {
+  const integer = (
+    label: string,
+    value: string | number | undefined,
+    fallback: number,
+    min: number,
+  ): number => {
     if (value === undefined) return fallback;
     const number = Number(value);
     if (!Number.isInteger(number) || number < min) {
@@ -108,13 +125,26 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     embeddedRedis: !url,
     varDir,
     prefix: read('JOBS_PREFIX') ?? 'jobs',
-    workers: integer('--workers', flags.workers ?? read('JOBS_WORKERS'), os.availableParallelism(), 0),
+    workers: integer(
+      '--workers',
+      flags.workers ?? read('JOBS_WORKERS'),
+      os.availableParallelism(),
+      0,
+    ),
     concurrency: integer('--concurrency', flags.concurrency ?? read('JOBS_CONCURRENCY'), 1, 1),
     metricsAddr,
     metricsToken: read('JOBS_METRICS_TOKEN'),
-    stopTimeoutMs: duration('--stop-timeout', flags.stopTimeout ?? read('JOBS_STOP_TIMEOUT'), '30s'),
+    stopTimeoutMs: duration(
+      '--stop-timeout',
+      flags.stopTimeout ?? read('JOBS_STOP_TIMEOUT'),
+      '30s',
+    ),
     failedRetentionMs: duration('JOBS_FAILED_RETENTION', read('JOBS_FAILED_RETENTION'), '180d'),
-    completedRetentionMs: duration('JOBS_COMPLETED_RETENTION', read('JOBS_COMPLETED_RETENTION'), '30d'),
+    completedRetentionMs: duration(
+      'JOBS_COMPLETED_RETENTION',
+      read('JOBS_COMPLETED_RETENTION'),
+      '30d',
+    ),
     logLevel: read('LOG_LEVEL') ?? 'info',
   };
   if (problems.length > 0) throw new ConfigError(problems);

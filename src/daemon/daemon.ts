@@ -52,7 +52,14 @@ export class Daemon {
     if (this.options.scheduler) await this.sync(this.definitions);
     this.pool = new WorkerPool({
       size: settings.workers,
-      args: ['--config', settings.configPath, '--concurrency', String(settings.concurrency), '--stop-timeout', `${settings.stopTimeoutMs}ms`],
+      args: [
+        '--config',
+        settings.configPath,
+        '--concurrency',
+        String(settings.concurrency),
+        '--stop-timeout',
+        `${settings.stopTimeoutMs}ms`,
+      ],
       env: childEnvironment(settings),
       stopTimeoutMs: settings.stopTimeoutMs,
       bus,
@@ -68,7 +75,10 @@ export class Daemon {
       this.definitions = definitions;
     } catch (error) {
       // A bad edit must not take down a running daemon: keep the last good definitions.
-      this.options.log.error({ error: (error as Error).message }, 'reload failed; keeping the current definitions');
+      this.options.log.error(
+        { error: (error as Error).message },
+        'reload failed; keeping the current definitions',
+      );
       return;
     }
     this.pool?.restartAll();
@@ -97,7 +107,10 @@ export class Daemon {
       connection: bullConnection(settings.redis, 'producer'),
       prefix: settings.prefix,
       definitions,
-      retention: { completedMs: settings.completedRetentionMs, failedMs: settings.failedRetentionMs },
+      retention: {
+        completedMs: settings.completedRetentionMs,
+        failedMs: settings.failedRetentionMs,
+      },
     });
     bus.emit('schedule:synced', { ...result, durationMs: Date.now() - started });
   }
@@ -105,7 +118,10 @@ export class Daemon {
   private async stopAll(): Promise<void> {
     await this.pool?.stop();
     if (this.client) {
-      await Promise.race([this.client.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      await Promise.race([
+        this.client.quit().catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 2_000)),
+      ]);
       this.client.disconnect();
     }
     await this.embedded?.stop();

@@ -88,19 +88,36 @@ export class WorkerPool {
     child.once('exit', (code, signal) => this.onExit(slot, child, code, signal));
   }
 
-  private onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  private onExit(
+    slot: Slot,
+    child: ChildProcess,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): void {
     if (slot.child !== child) return;
     slot.child = undefined;
     const planned = code !== null && WORKER_EXIT_REASONS[code] !== undefined;
-    const reason = this.stopping ? 'stop' : planned ? (WORKER_EXIT_REASONS[code as number] as string) : 'crash';
-    this.options.bus.emit('worker:exited', { pid: child.pid ?? 0, slot: slot.index, code, signal, reason });
+    const reason = this.stopping
+      ? 'stop'
+      : planned
+        ? (WORKER_EXIT_REASONS[code as number] as string)
+        : 'crash';
+    this.options.bus.emit('worker:exited', {
+      pid: child.pid ?? 0,
+      slot: slot.index,
+      code,
+      signal,
+      reason,
+    });
     if (this.stopping) return;
     if (planned) {
       slot.crashes = 0;
     } else {
       slot.crashes = Date.now() - slot.startedAt > HEALTHY_AFTER_MS ? 1 : slot.crashes + 1;
     }
-    const delayMs = planned ? 0 : Math.min(CRASH_BACKOFF_BASE_MS * 2 ** (slot.crashes - 1), CRASH_BACKOFF_MAX_MS);
+    const delayMs = planned
+      ? 0
+      : Math.min(CRASH_BACKOFF_BASE_MS * 2 ** (slot.crashes - 1), CRASH_BACKOFF_MAX_MS);
     this.options.bus.emit('worker:restarting', { slot: slot.index, reason, delayMs });
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
@@ -118,7 +135,10 @@ export class WorkerPool {
       return [exited.then(() => undefined)];
     });
     const all = Promise.all(exits);
-    const done = await Promise.race([all.then(() => true), sleep(this.options.stopTimeoutMs + KILL_MARGIN_MS).then(() => false)]);
+    const done = await Promise.race([
+      all.then(() => true),
+      sleep(this.options.stopTimeoutMs + KILL_MARGIN_MS).then(() => false),
+    ]);
     if (!done) {
       for (const slot of this.slots) slot.child?.kill('SIGKILL');
       await all;

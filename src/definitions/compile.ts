@@ -77,9 +77,17 @@ export async function compileJob(
   };
 }
 
-function compileSchedule(job: RawJob, timezone: string, keys: PropertyKey[], report: Report): Schedule | undefined {
+function compileSchedule(
+  job: RawJob,
+  timezone: string,
+  keys: PropertyKey[],
+  report: Report,
+): Schedule | undefined {
   if (job.schedule !== undefined && job.every !== undefined) {
-    report([...keys, 'every'], "a job has either 'schedule' (cron) or 'every' (interval), not both");
+    report(
+      [...keys, 'every'],
+      "a job has either 'schedule' (cron) or 'every' (interval), not both",
+    );
     return undefined;
   }
   if (job.delay !== undefined && job.every === undefined) {
@@ -120,7 +128,10 @@ async function compileHandler(
     const shell = typeof job.command === 'string';
     const cwd = path.resolve(baseDir, job.cwd ?? defaults.cwd ?? '.');
     if (!existsSync(cwd)) {
-      report([...keys, job.cwd !== undefined ? 'cwd' : 'command'], `working directory ${cwd} does not exist`);
+      report(
+        [...keys, job.cwd !== undefined ? 'cwd' : 'command'],
+        `working directory ${cwd} does not exist`,
+      );
       return undefined;
     }
     const env = Object.fromEntries(
@@ -143,7 +154,10 @@ async function compileHandler(
     }
     return { kind: 'module', spec: job.module, path: modulePath };
   }
-  report(keys, "needs a 'command' (argv list or shell string) or a 'module' (a JS file whose default export is the handler)");
+  report(
+    keys,
+    "needs a 'command' (argv list or shell string) or a 'module' (a JS file whose default export is the handler)",
+  );
   return undefined;
 }
 

@@ -3,7 +3,8 @@
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 
-export const DURATION_HINT = "a duration such as '500ms', '30s', '5m', '2h', '7d' or a number of milliseconds";
+export const DURATION_HINT =
+  "a duration such as '500ms', '30s', '5m', '2h', '7d' or a number of milliseconds";
 
 /** Returns milliseconds, or undefined when the value is not a duration. */
 export function parseDuration(value: unknown): number | undefined {

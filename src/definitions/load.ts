@@ -20,7 +20,8 @@ export async function loadDefinitions(file: string): Promise<Definitions> {
     text = await readFile(absolute, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(error);
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(error);
     throw new ConfigError(`definitions file ${file}: ${reason}; pass --config or set JOBS_CONFIG`, {
       cause: error,
     });
@@ -57,7 +58,8 @@ export async function parseDefinitions(text: string, absoluteFile: string): Prom
     defaults,
     problemCount: () => problems.length,
     report: (keys, problem, value) => {
-      const where = keys.length === 2 ? locator.keyAt(['jobs'], String(keys[1])) : locator.valueAt(keys);
+      const where =
+        keys.length === 2 ? locator.keyAt(['jobs'], String(keys[1])) : locator.valueAt(keys);
       problems.push(`${subject(keys, value)} at ${where}: ${problem}`);
     },
   };
@@ -105,7 +107,12 @@ function describeIssues(
   return issues.flatMap((issue) => {
     const keys = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
-      const valid = keys.length === 0 ? ['defaults', 'jobs'] : keys[0] === 'defaults' ? DEFAULTS_KEYS : JOB_KEYS;
+      const valid =
+        keys.length === 0
+          ? ['defaults', 'jobs']
+          : keys[0] === 'defaults'
+            ? DEFAULTS_KEYS
+            : JOB_KEYS;
       return issue.keys.map(
         (key) =>
           `${keys.length === 0 ? `key '${key}'` : `key '${key}' of ${subject(keys)}`} at ${locator.keyAt(keys, key)}: unknown key; valid keys are ${valid.join(', ')}`,

@@ -50,7 +50,9 @@ export function subject(keys: readonly PropertyKey[], value?: unknown): string {
   const shown = value === undefined ? '' : ` '${String(value)}'`;
   const [top, second, ...rest] = keys.map(String);
   if (top === 'jobs' && second !== undefined) {
-    return rest.length === 0 ? `job '${second}'${shown}` : `${rest.join('.')}${shown} of job '${second}'`;
+    return rest.length === 0
+      ? `job '${second}'${shown}`
+      : `${rest.join('.')}${shown} of job '${second}'`;
   }
   return [top, second, ...rest].filter((part) => part !== undefined).join('.') + shown;
 }

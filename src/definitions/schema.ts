@@ -63,8 +63,6 @@ export const jobSchema = z
   })
   .partial();
 
-
-
 export type RawDefaults = z.infer<typeof defaultsSchema>;
 export type RawJob = z.infer<typeof jobSchema>;
 

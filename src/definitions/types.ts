@@ -6,7 +6,13 @@ export type Schedule =
   | { kind: 'none' };
 
 export type Handler =
-  | { kind: 'command'; argv: readonly string[]; shell: boolean; cwd: string; env: Readonly<Record<string, string>> }
+  | {
+      kind: 'command';
+      argv: readonly string[];
+      shell: boolean;
+      cwd: string;
+      env: Readonly<Record<string, string>>;
+    }
   | { kind: 'module'; spec: string; path: string };
 
 export interface Backoff {

@@ -11,7 +11,10 @@ export type { Logger };
 export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
   const options = { level, base: { pid: process.pid, ...bindings } };
   if (process.stdout.isTTY && process.env.JOBS_LOG_FORMAT !== 'json') {
-    return pino(options, pretty({ colorize: true, sync: true, ignore: 'hostname', translateTime: 'SYS:HH:MM:ss.l' }));
+    return pino(
+      options,
+      pretty({ colorize: true, sync: true, ignore: 'hostname', translateTime: 'SYS:HH:MM:ss.l' }),
+    );
   }
   return pino(options);
 }

@@ -5,35 +5,67 @@ import type { Logger } from './logger.js';
 export function logEvents(bus: JobsEventBus, log: Logger): void {
   bus.on('job:started', (e) =>
     log.info(
-      { job: e.name, id: e.id, queue: e.queue, attempt: e.attempt, lagMs: e.scheduledAt ? e.startedAt - e.scheduledAt : undefined },
+      {
+        job: e.name,
+        id: e.id,
+        queue: e.queue,
+        attempt: e.attempt,
+        lagMs: e.scheduledAt ? e.startedAt - e.scheduledAt : undefined,
+      },
       `job ${e.name} started`,
     ),
   );
   bus.on('job:completed', (e) =>
-    log.info({ job: e.name, id: e.id, queue: e.queue, attempt: e.attempt, durationMs: e.durationMs }, `job ${e.name} completed`),
+    log.info(
+      { job: e.name, id: e.id, queue: e.queue, attempt: e.attempt, durationMs: e.durationMs },
+      `job ${e.name} completed`,
+    ),
   );
   bus.on('job:failed', (e) =>
     log.warn(
-      { job: e.name, id: e.id, queue: e.queue, attempt: e.attempt, durationMs: e.durationMs, error: e.error, willRetry: e.willRetry },
+      {
+        job: e.name,
+        id: e.id,
+        queue: e.queue,
+        attempt: e.attempt,
+        durationMs: e.durationMs,
+        error: e.error,
+        willRetry: e.willRetry,
+      },
       `job ${e.name} failed: ${e.error}`,
     ),
   );
-  bus.on('job:skipped', (e) => log.info({ job: e.name, id: e.id, queue: e.queue, reason: e.reason }, `job ${e.name} skipped`));
+  bus.on('job:skipped', (e) =>
+    log.info({ job: e.name, id: e.id, queue: e.queue, reason: e.reason }, `job ${e.name} skipped`),
+  );
   bus.on('job:output', (e) => log.info({ job: e.name, id: e.id, stream: e.stream }, e.line));
-  bus.on('worker:started', (e) => log.info({ queues: e.queues, concurrency: e.concurrency }, 'worker started'));
-  bus.on('worker:stopping', (e) => log.info({ reason: e.reason, active: e.active }, 'worker stopping'));
+  bus.on('worker:started', (e) =>
+    log.info({ queues: e.queues, concurrency: e.concurrency }, 'worker started'),
+  );
+  bus.on('worker:stopping', (e) =>
+    log.info({ reason: e.reason, active: e.active }, 'worker stopping'),
+  );
   bus.on('worker:stopped', (e) => log.info({ reason: e.reason }, 'worker stopped'));
-  bus.on('worker:spawned', (e) => log.info({ worker: e.pid, slot: e.slot }, 'worker process started'));
+  bus.on('worker:spawned', (e) =>
+    log.info({ worker: e.pid, slot: e.slot }, 'worker process started'),
+  );
   bus.on('worker:exited', (e) =>
     (e.reason === 'crash' ? log.error.bind(log) : log.info.bind(log))(
       { worker: e.pid, slot: e.slot, code: e.code, signal: e.signal, reason: e.reason },
       `worker process exited (${e.reason})`,
     ),
   );
-  bus.on('worker:restarting', (e) => log.info({ slot: e.slot, reason: e.reason, delayMs: e.delayMs }, 'restarting worker process'));
+  bus.on('worker:restarting', (e) =>
+    log.info({ slot: e.slot, reason: e.reason, delayMs: e.delayMs }, 'restarting worker process'),
+  );
   bus.on('schedule:synced', (e) =>
     log.info(
-      { upserted: e.upserted, removed: e.removed, unchanged: e.unchanged.length, durationMs: e.durationMs },
+      {
+        upserted: e.upserted,
+        removed: e.removed,
+        unchanged: e.unchanged.length,
+        durationMs: e.durationMs,
+      },
       'schedules synced',
     ),
   );

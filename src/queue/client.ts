@@ -49,7 +49,9 @@ export class JobsClient {
     const job = this.definitions.jobs.get(name);
     if (!job) {
       const names = [...this.definitions.jobs.keys()].sort();
-      throw new UsageError(`no job named '${name}' in ${this.definitions.file}; known jobs: ${names.join(', ') || 'none'}`);
+      throw new UsageError(
+        `no job named '${name}' in ${this.definitions.file}; known jobs: ${names.join(', ') || 'none'}`,
+      );
     }
     if (!job.enabled) throw new UsageError(`job '${name}' is disabled in ${this.definitions.file}`);
     return job;
@@ -58,7 +60,10 @@ export class JobsClient {
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: bullConnection(this.settings.redis, 'producer'), prefix: this.settings.prefix });
+      queue = new Queue(name, {
+        connection: bullConnection(this.settings.redis, 'producer'),
+        prefix: this.settings.prefix,
+      });
       queue.on('error', () => undefined); // surfaced by the failing call
       this.queues.set(name, queue);
     }
@@ -67,17 +72,27 @@ export class JobsClient {
 
   async enqueue(name: string, data?: unknown, options: EnqueueOptions = {}): Promise<Enqueued> {
     const job = this.definition(name);
-    const retention = { completedMs: this.settings.completedRetentionMs, failedMs: this.settings.failedRetentionMs };
+    const retention = {
+      completedMs: this.settings.completedRetentionMs,
+      failedMs: this.settings.failedRetentionMs,
+    };
     try {
-      const added = await this.queue(job.queue).add(job.name, data === undefined ? job.data : data, {
-        ...runOptions(job, retention),
-        ...options,
-      });
+      const added = await this.queue(job.queue).add(
+        job.name,
+        data === undefined ? job.data : data,
+        {
+          ...runOptions(job, retention),
+          ...options,
+        },
+      );
       return { id: added.id ?? '', name: job.name, queue: job.queue };
     } catch (error) {
-      throw new RedisUnavailableError(`cannot enqueue '${name}' on ${describeTarget(this.settings.redis)}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new RedisUnavailableError(
+        `cannot enqueue '${name}' on ${describeTarget(this.settings.redis)}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -89,14 +104,21 @@ export class JobsClient {
     const queues = [...this.queues.values()];
     this.queues.clear();
     // close() can wait for a Redis that went away: never let that hang the caller.
-    await Promise.race([Promise.allSettled(queues.map((queue) => queue.close())), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    await Promise.race([
+      Promise.allSettled(queues.map((queue) => queue.close())),
+      new Promise((resolve) => setTimeout(resolve, 2_000)),
+    ]);
   }
 }
 
 let shared: Promise<JobsClient> | undefined;
 
 /** Enqueues a run of the job `name` (SPEC §3). Reads JOBS_CONFIG / ./jobs.yaml and REDIS_URL once. */
-export async function enqueue(name: string, data?: unknown, options: EnqueueOptions & { config?: string } = {}): Promise<Enqueued> {
+export async function enqueue(
+  name: string,
+  data?: unknown,
+  options: EnqueueOptions & { config?: string } = {},
+): Promise<Enqueued> {
   shared ??= JobsClient.open({ config: options.config });
   const { config: _config, ...rest } = options;
   return (await shared).enqueue(name, data, rest);

@@ -38,18 +38,30 @@ export class EmbeddedRedis {
     }
     rmSync(this.socket, { force: true });
     const args = [
-      '--port', '0',
-      '--unixsocket', this.socket,
-      '--unixsocketperm', '700',
-      '--dir', this.varDir,
-      '--pidfile', this.pidFile,
-      '--logfile', path.join(this.varDir, 'redis.log'),
-      '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
-      '--save', '',
-      '--maxmemory-policy', 'noeviction',
-      '--hz', '100',
-      '--daemonize', 'no',
+      '--port',
+      '0',
+      '--unixsocket',
+      this.socket,
+      '--unixsocketperm',
+      '700',
+      '--dir',
+      this.varDir,
+      '--pidfile',
+      this.pidFile,
+      '--logfile',
+      path.join(this.varDir, 'redis.log'),
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      '--hz',
+      '100',
+      '--daemonize',
+      'no',
     ];
     // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and
     // Redis must outlive the workers' graceful stop, so only the daemon stops it.
@@ -68,7 +80,9 @@ export class EmbeddedRedis {
       }
     }
     child.kill('SIGKILL');
-    throw new RedisUnavailableError(`the embedded redis-server did not answer on ${this.socket} within 10s`);
+    throw new RedisUnavailableError(
+      `the embedded redis-server did not answer on ${this.socket} within 10s`,
+    );
   }
 
   /** Idempotent: a second call returns the same promise. */
@@ -97,7 +111,12 @@ export class EmbeddedRedis {
 
 async function answers(socket: string): Promise<boolean> {
   if (!existsSync(socket)) return false;
-  const client = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    path: socket,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -22,7 +22,10 @@ export function runOptions(job: JobDefinition, retention: Retention): JobsOption
 }
 
 /** BullMQ repeat options, or undefined for an on-demand job. */
-export function repeatOptions(job: JobDefinition, now = Date.now()): Omit<RepeatOptions, 'key'> | undefined {
+export function repeatOptions(
+  job: JobDefinition,
+  now = Date.now(),
+): Omit<RepeatOptions, 'key'> | undefined {
   switch (job.schedule.kind) {
     case 'cron':
       return { pattern: job.schedule.pattern, tz: job.timezone };

@@ -84,7 +84,10 @@ export async function syncSchedules(options: {
     }
 
     // Every queue either side knows of: a scheduler with no wanted job behind it is an orphan.
-    const queueNames = new Set([...[...definitions.jobs.values()].map((job) => job.queue), ...[...stored.values()].map((s) => s.queue)]);
+    const queueNames = new Set([
+      ...[...definitions.jobs.values()].map((job) => job.queue),
+      ...[...stored.values()].map((s) => s.queue),
+    ]);
     for (const queueName of queueNames) {
       const queue = queueFor(queueName);
       for (const scheduler of await queue.getJobSchedulers(0, -1)) {
@@ -96,10 +99,15 @@ export async function syncSchedules(options: {
     }
 
     const now = Date.now();
-    const records = [...definitions.jobs.values()].map((job) => toStored(job, wanted.has(job.name) ? scheduleFingerprint(job, retention) : null, now));
+    const records = [...definitions.jobs.values()].map((job) =>
+      toStored(job, wanted.has(job.name) ? scheduleFingerprint(job, retention) : null, now),
+    );
     const multi = client.multi().del(definitionsKey);
     if (records.length > 0) {
-      multi.hset(definitionsKey, Object.fromEntries(records.map((record) => [record.name, JSON.stringify(record)])));
+      multi.hset(
+        definitionsKey,
+        Object.fromEntries(records.map((record) => [record.name, JSON.stringify(record)])),
+      );
     }
     await multi.exec();
     return result;
@@ -109,7 +117,11 @@ export async function syncSchedules(options: {
   }
 }
 
-function toStored(job: JobDefinition, fingerprint: string | null, syncedAt: number): StoredDefinition {
+function toStored(
+  job: JobDefinition,
+  fingerprint: string | null,
+  syncedAt: number,
+): StoredDefinition {
   return {
     name: job.name,
     description: job.description,
@@ -139,7 +151,9 @@ async function acquireLock(client: Redis, key: string, token: string): Promise<v
   const deadline = Date.now() + LOCK_WAIT_MS;
   while ((await client.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
     if (Date.now() > deadline) {
-      throw new JobsError(`another daemon has held the schedule sync lock (${key}) for over ${LOCK_WAIT_MS / 1000}s`);
+      throw new JobsError(
+        `another daemon has held the schedule sync lock (${key}) for over ${LOCK_WAIT_MS / 1000}s`,
+      );
     }
     await sleep(100 + Math.random() * 200);
   }

@@ -25,8 +25,17 @@ export interface ProcessorDeps {
 export function createProcessor({ definitions, bus, log }: ProcessorDeps) {
   const known = [...definitions.jobs.keys()].sort().join(', ');
 
-  return async function processJob(job: Job, token?: string, stopSignal?: AbortSignal): Promise<unknown> {
-    const ref: JobRef = { queue: job.queueName, name: job.name, id: job.id ?? '', attempt: job.attemptsMade + 1 };
+  return async function processJob(
+    job: Job,
+    token?: string,
+    stopSignal?: AbortSignal,
+  ): Promise<unknown> {
+    const ref: JobRef = {
+      queue: job.queueName,
+      name: job.name,
+      id: job.id ?? '',
+      attempt: job.attemptsMade + 1,
+    };
     const startedAt = Date.now();
     const scheduledAt = job.attemptsMade === 0 ? scheduledTime(job) : undefined;
     bus.emit('job:started', { ...ref, startedAt, scheduledAt });
@@ -45,21 +54,37 @@ export function createProcessor({ definitions, bus, log }: ProcessorDeps) {
 
     const definition = definitions.jobs.get(job.name);
     if (!definition) {
-      return finish(new UnrecoverableError(`no job named '${job.name}' in ${definitions.file}; known jobs: ${known || 'none'}`));
+      return finish(
+        new UnrecoverableError(
+          `no job named '${job.name}' in ${definitions.file}; known jobs: ${known || 'none'}`,
+        ),
+      );
     }
     if (!definition.enabled) {
       return finish(new UnrecoverableError(`job '${job.name}' is disabled in ${definitions.file}`));
     }
     if (definition.queue !== job.queueName) {
-      return finish(new UnrecoverableError(`job '${job.name}' belongs to queue '${definition.queue}', not '${job.queueName}'`));
+      return finish(
+        new UnrecoverableError(
+          `job '${job.name}' belongs to queue '${definition.queue}', not '${job.queueName}'`,
+        ),
+      );
     }
 
     const controller = new AbortController();
     const timer = setTimeout(
-      () => controller.abort(new RunTimeoutError(`timed out after ${formatDuration(definition.timeoutMs)} (the job's timeout)`)),
+      () =>
+        controller.abort(
+          new RunTimeoutError(
+            `timed out after ${formatDuration(definition.timeoutMs)} (the job's timeout)`,
+          ),
+        ),
       definition.timeoutMs,
     );
-    const onStop = () => controller.abort(new RunStoppedError('stopped: the worker shut down before the run finished'));
+    const onStop = () =>
+      controller.abort(
+        new RunStoppedError('stopped: the worker shut down before the run finished'),
+      );
     stopSignal?.addEventListener('abort', onStop, { once: true });
 
     const input: RunInput = {

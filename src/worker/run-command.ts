@@ -30,7 +30,10 @@ type CommandHandler = Extract<Handler, { kind: 'command' }>;
  * Runs a command job in its own process group (detached), so that a timeout or a forced
  * stop can end the whole tree it started, not just its first process.
  */
-export async function runCommand(handler: CommandHandler, input: RunInput): Promise<CommandSummary> {
+export async function runCommand(
+  handler: CommandHandler,
+  input: RunInput,
+): Promise<CommandSummary> {
   const [file, ...args] = handler.argv;
   const child = spawn(file as string, args, {
     cwd: handler.cwd,
@@ -50,13 +53,18 @@ export async function runCommand(handler: CommandHandler, input: RunInput): Prom
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
 
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    child.once('error', (error) => resolve({ code: null, signal: null, error }));
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
+    (resolve) => {
+      child.once('error', (error) => resolve({ code: null, signal: null, error }));
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    },
+  );
   const killGroup = async () => {
     signalGroup(child.pid, 'SIGTERM');
-    const done = await Promise.race([exited.then(() => true), sleep(KILL_GRACE_MS).then(() => false)]);
+    const done = await Promise.race([
+      exited.then(() => true),
+      sleep(KILL_GRACE_MS).then(() => false),
+    ]);
     // The group may outlive its leader (a child the command spawned): finish it either way.
     signalGroup(child.pid, 'SIGKILL');
     if (!done) await exited;
@@ -73,12 +81,20 @@ export async function runCommand(handler: CommandHandler, input: RunInput): Prom
     const summary = { exitCode: result.code ?? -1, stdout: stdout.text(), stderr: stderr.text() };
     if (input.signal.aborted) throw input.signal.reason;
     if (result.error) {
-      throw new CommandFailedError(`command ${describe(handler)} could not start: ${result.error.message}`, summary);
+      throw new CommandFailedError(
+        `command ${describe(handler)} could not start: ${result.error.message}`,
+        summary,
+      );
     }
     if (result.code !== 0) {
-      const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
+      const how = result.signal
+        ? `was killed by ${result.signal}`
+        : `exited with code ${result.code}`;
       const last = stderr.lastLine() || stdout.lastLine();
-      throw new CommandFailedError(`command ${describe(handler)} ${how}${last ? `: ${last}` : ''}`, summary);
+      throw new CommandFailedError(
+        `command ${describe(handler)} ${how}${last ? `: ${last}` : ''}`,
+        summary,
+      );
     }
     return summary;
   } finally {

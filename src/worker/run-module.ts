@@ -16,7 +16,9 @@ export interface JobContext<Data = unknown> {
   progress: (value: number | object) => Promise<void>;
 }
 
-export type JobHandler<Data = unknown, Summary = unknown> = (ctx: JobContext<Data>) => Summary | Promise<Summary>;
+export type JobHandler<Data = unknown, Summary = unknown> = (
+  ctx: JobContext<Data>,
+) => Summary | Promise<Summary>;
 
 type ModuleHandler = Extract<Handler, { kind: 'module' }>;
 
@@ -26,7 +28,8 @@ function loadHandler(path: string): Promise<JobHandler> {
   let handler = loaded.get(path);
   if (!handler) {
     handler = import(pathToFileURL(path).href).then((module: { default?: unknown }) => {
-      if (typeof module.default !== 'function') throw new Error(`module ${path} exports no default function`);
+      if (typeof module.default !== 'function')
+        throw new Error(`module ${path} exports no default function`);
       return module.default as JobHandler;
     });
     loaded.set(path, handler);
@@ -73,7 +76,9 @@ function toJson(summary: unknown, spec: string): unknown {
   try {
     return JSON.parse(JSON.stringify(summary)) as unknown;
   } catch (error) {
-    throw new Error(`module ${spec} returned a summary that is not JSON-serialisable: ${(error as Error).message}`);
+    throw new Error(
+      `module ${spec} returned a summary that is not JSON-serialisable: ${(error as Error).message}`,
+    );
   }
 }
 

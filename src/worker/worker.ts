@@ -41,9 +41,17 @@ export class JobsWorker {
   constructor(private readonly options: JobsWorkerOptions) {
     const { bus } = options;
     bus.on('job:started', () => this.active++);
-    for (const done of ['job:completed', 'job:failed', 'job:returned'] as const) bus.on(done, () => this.active--);
-    const fromDefinitions = [...new Set([...options.definitions.jobs.values()].map((job) => job.queue))];
-    this.queues = options.queues && options.queues.length > 0 ? options.queues : fromDefinitions.length > 0 ? fromDefinitions : ['default'];
+    for (const done of ['job:completed', 'job:failed', 'job:returned'] as const)
+      bus.on(done, () => this.active--);
+    const fromDefinitions = [
+      ...new Set([...options.definitions.jobs.values()].map((job) => job.queue)),
+    ];
+    this.queues =
+      options.queues && options.queues.length > 0
+        ? options.queues
+        : fromDefinitions.length > 0
+          ? fromDefinitions
+          : ['default'];
   }
 
   start(): void {
@@ -88,12 +96,19 @@ export class JobsWorker {
   private async stopAll(reason: string): Promise<void> {
     this.options.bus.emit('worker:stopping', { reason, active: this.activeCount() });
     const closing = Promise.allSettled(this.workers.map((worker) => worker.close()));
-    const finished = await Promise.race([closing.then(() => true), sleep(this.options.stopTimeoutMs).then(() => false)]);
+    const finished = await Promise.race([
+      closing.then(() => true),
+      sleep(this.options.stopTimeoutMs).then(() => false),
+    ]);
     if (!finished) {
       this.forceStop();
       // close() waits on Redis forever while it is away (BullMQ #4656): force it then.
       const closed = await Promise.race([closing.then(() => true), sleep(5_000).then(() => false)]);
-      if (!closed) await Promise.race([Promise.allSettled(this.workers.map((worker) => worker.close(true))), sleep(2_000)]);
+      if (!closed)
+        await Promise.race([
+          Promise.allSettled(this.workers.map((worker) => worker.close(true))),
+          sleep(2_000),
+        ]);
     }
     this.options.bus.emit('worker:stopped', { reason });
   }

@@ -33,35 +33,58 @@ export function registerList(program: Command): void {
       const client = await connectProducer(settings);
       const queues = new Map<string, Queue>();
       try {
-        const stored = [...parseStored(await client.hgetall(metaKey(settings.prefix, META.definitions))).values()].sort((a, b) =>
-          a.name.localeCompare(b.name),
-        );
+        const stored = [
+          ...parseStored(await client.hgetall(metaKey(settings.prefix, META.definitions))).values(),
+        ].sort((a, b) => a.name.localeCompare(b.name));
         const rows: ListRow[] = [];
         for (const definition of stored) {
           let queue = queues.get(definition.queue);
           if (!queue) {
-            queue = new Queue(definition.queue, { connection: bullConnection(settings.redis, 'producer'), prefix: settings.prefix });
+            queue = new Queue(definition.queue, {
+              connection: bullConnection(settings.redis, 'producer'),
+              prefix: settings.prefix,
+            });
             queues.set(definition.queue, queue);
           }
-          const scheduler = definition.fingerprint ? await queue.getJobScheduler(definition.name) : undefined;
+          const scheduler = definition.fingerprint
+            ? await queue.getJobScheduler(definition.name)
+            : undefined;
           rows.push({
             name: definition.name,
             queue: definition.queue,
             schedule: describeSchedule(definition),
             timezone: definition.timezone,
             enabled: definition.enabled,
-            nextRuns: scheduler?.next ? nextRuns(definition, scheduler.next, count).map((ms) => new Date(ms).toISOString()) : [],
+            nextRuns: scheduler?.next
+              ? nextRuns(definition, scheduler.next, count).map((ms) => new Date(ms).toISOString())
+              : [],
             description: definition.description,
           });
         }
         if (flags.json) return printJson(rows);
         if (rows.length === 0) {
-          process.stdout.write('no definitions in Redis yet: start a daemon (jobs start) to sync them\n');
+          process.stdout.write(
+            'no definitions in Redis yet: start a daemon (jobs start) to sync them\n',
+          );
           return;
         }
         printTable(
-          ['NAME', 'QUEUE', 'SCHEDULE', 'ZONE', 'ENABLED', count > 1 ? 'NEXT RUNS (UTC)' : 'NEXT RUN (UTC)'],
-          rows.map((row) => [row.name, row.queue, row.schedule ?? 'on demand', row.timezone, row.enabled ? 'yes' : 'no', row.nextRuns.map((iso) => formatTime(Date.parse(iso))).join('\n') || '-']),
+          [
+            'NAME',
+            'QUEUE',
+            'SCHEDULE',
+            'ZONE',
+            'ENABLED',
+            count > 1 ? 'NEXT RUNS (UTC)' : 'NEXT RUN (UTC)',
+          ],
+          rows.map((row) => [
+            row.name,
+            row.queue,
+            row.schedule ?? 'on demand',
+            row.timezone,
+            row.enabled ? 'yes' : 'no',
+            row.nextRuns.map((iso) => formatTime(Date.parse(iso))).join('\n') || '-',
+          ]),
         );
       } finally {
         await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
@@ -79,9 +102,15 @@ function describeSchedule(definition: StoredDefinition): string | null {
 /** The scheduler's next run, then the ones after it by the same rule. */
 function nextRuns(definition: StoredDefinition, next: number, count: number): number[] {
   if (count === 1) return [next];
-  if (definition.every) return Array.from({ length: count }, (_, i) => next + i * (definition.every as number));
+  if (definition.every)
+    return Array.from({ length: count }, (_, i) => next + i * (definition.every as number));
   if (definition.schedule) {
-    return [next, ...nextCronRuns(definition.schedule, definition.timezone, count - 1, new Date(next)).map((date) => date.getTime())];
+    return [
+      next,
+      ...nextCronRuns(definition.schedule, definition.timezone, count - 1, new Date(next)).map(
+        (date) => date.getTime(),
+      ),
+    ];
   }
   return [next];
 }

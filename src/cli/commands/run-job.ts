@@ -17,7 +17,9 @@ const POLL_MS = 100;
 export function registerRunJob(program: Command): void {
   program
     .command('run-job')
-    .description('enqueue a job now, wait for it and print status, duration and summary (exit 0 only on success)')
+    .description(
+      'enqueue a job now, wait for it and print status, duration and summary (exit 0 only on success)',
+    )
     .argument('<name>', 'the job, as named in the definitions file')
     .option('--data <json>', "payload for the handler (default: the job's data)")
     .option('--no-wait', 'print the job id and return at once')
@@ -37,11 +39,16 @@ export function registerRunJob(program: Command): void {
         const result = await waitForResult(client, enqueued.queue, enqueued.id);
         if (flags.json) printJson({ ...enqueued, ...result });
         else {
-          const summary = result.status === 'completed' ? JSON.stringify(result.summary) : result.error;
-          process.stdout.write(`${name} ${enqueued.id} ${result.status} in ${formatDuration(result.durationMs)} (attempt ${result.attempts})\n${summary}\n`);
+          const summary =
+            result.status === 'completed' ? JSON.stringify(result.summary) : result.error;
+          process.stdout.write(
+            `${name} ${enqueued.id} ${result.status} in ${formatDuration(result.durationMs)} (attempt ${result.attempts})\n${summary}\n`,
+          );
         }
         if (result.status !== 'completed') {
-          throw new WorkFailedError(`job '${name}' (${enqueued.id}) failed: ${firstLine(result.error)}`);
+          throw new WorkFailedError(
+            `job '${name}' (${enqueued.id}) failed: ${firstLine(result.error)}`,
+          );
         }
       } finally {
         await client.close();
@@ -61,11 +68,17 @@ interface RunResult {
 async function waitForResult(client: JobsClient, queue: string, id: string): Promise<RunResult> {
   for (;;) {
     const job = await client.getJob(queue, id);
-    if (!job) throw new WorkFailedError(`job ${id} disappeared from queue '${queue}' before it finished`);
+    if (!job)
+      throw new WorkFailedError(`job ${id} disappeared from queue '${queue}' before it finished`);
     const state = await job.getState();
     const durationMs = job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : 0;
     if (state === 'completed') {
-      return { status: 'completed', durationMs, attempts: job.attemptsMade, summary: job.returnvalue };
+      return {
+        status: 'completed',
+        durationMs,
+        attempts: job.attemptsMade,
+        summary: job.returnvalue,
+      };
     }
     if (state === 'failed') {
       return { status: 'failed', durationMs, attempts: job.attemptsMade, error: job.failedReason };

@@ -19,7 +19,9 @@ interface StartFlags {
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('run the daemon: sync schedules to Redis, supervise the worker pool, serve metrics')
+    .description(
+      'run the daemon: sync schedules to Redis, supervise the worker pool, serve metrics',
+    )
     .option('--workers <n>', 'worker processes (0 = scheduler and metrics only)')
     .option('--concurrency <c>', 'jobs each worker process runs at once, per queue')
     .option('--metrics-addr <host:port>', "address of /metrics, /healthz and /readyz, or 'off'")
@@ -27,7 +29,19 @@ export function registerStart(program: Command): void {
     .option('--stop-timeout <duration>', 'how long stopping workers wait for running jobs')
     .addHelpText(
       'after',
-      environmentHelp(['REDIS_URL', 'JOBS_CONFIG', 'JOBS_PREFIX', 'JOBS_WORKERS', 'JOBS_CONCURRENCY', 'JOBS_METRICS_ADDR', 'JOBS_METRICS_TOKEN', 'JOBS_STOP_TIMEOUT', 'JOBS_FAILED_RETENTION', 'JOBS_COMPLETED_RETENTION', 'LOG_LEVEL']),
+      environmentHelp([
+        'REDIS_URL',
+        'JOBS_CONFIG',
+        'JOBS_PREFIX',
+        'JOBS_WORKERS',
+        'JOBS_CONCURRENCY',
+        'JOBS_METRICS_ADDR',
+        'JOBS_METRICS_TOKEN',
+        'JOBS_STOP_TIMEOUT',
+        'JOBS_FAILED_RETENTION',
+        'JOBS_COMPLETED_RETENTION',
+        'LOG_LEVEL',
+      ]),
     )
     .action(async (flags: StartFlags, command: Command) => {
       const global = command.optsWithGlobals<{ config?: string }>();
@@ -56,7 +70,14 @@ export function registerStart(program: Command): void {
         await daemon.stop();
         throw error;
       }
-      log.info({ workers: settings.workers, concurrency: settings.concurrency, config: settings.configPath }, 'daemon started');
+      log.info(
+        {
+          workers: settings.workers,
+          concurrency: settings.concurrency,
+          config: settings.configPath,
+        },
+        'daemon started',
+      );
       await daemon.stopped;
       log.info('daemon stopped');
     });

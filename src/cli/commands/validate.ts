@@ -17,7 +17,9 @@ export function registerValidate(program: Command): void {
       if (flags.json) {
         printJson({ file: definitions.file, jobs: [...definitions.jobs.values()] });
       } else {
-        process.stdout.write(`${definitions.file}: ${definitions.jobs.size} job${definitions.jobs.size === 1 ? '' : 's'}, valid\n`);
+        process.stdout.write(
+          `${definitions.file}: ${definitions.jobs.size} job${definitions.jobs.size === 1 ? '' : 's'}, valid\n`,
+        );
       }
     });
 }

@@ -18,11 +18,31 @@ interface WorkFlags {
 export function registerWork(program: Command): void {
   program
     .command('work')
-    .description('run one worker process in the foreground (the daemon forks these; Supervisor can run them too)')
-    .option('--queue <name>', 'consume this queue (repeatable; default: every queue in the definitions)', collect, [])
+    .description(
+      'run one worker process in the foreground (the daemon forks these; Supervisor can run them too)',
+    )
+    .option(
+      '--queue <name>',
+      'consume this queue (repeatable; default: every queue in the definitions)',
+      collect,
+      [],
+    )
     .option('--concurrency <c>', 'jobs this process runs at once, per queue')
-    .option('--stop-timeout <duration>', 'on SIGTERM, how long to wait for running jobs before aborting them')
-    .addHelpText('after', environmentHelp(['REDIS_URL', 'JOBS_CONFIG', 'JOBS_PREFIX', 'JOBS_CONCURRENCY', 'JOBS_STOP_TIMEOUT', 'LOG_LEVEL']))
+    .option(
+      '--stop-timeout <duration>',
+      'on SIGTERM, how long to wait for running jobs before aborting them',
+    )
+    .addHelpText(
+      'after',
+      environmentHelp([
+        'REDIS_URL',
+        'JOBS_CONFIG',
+        'JOBS_PREFIX',
+        'JOBS_CONCURRENCY',
+        'JOBS_STOP_TIMEOUT',
+        'LOG_LEVEL',
+      ]),
+    )
     .action(async (flags: WorkFlags, command: Command) => {
       const global = command.optsWithGlobals<{ config?: string }>();
       const settings = loadSettings({ ...flags, config: global.config });

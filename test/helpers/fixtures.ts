@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * A module handler that records each run as a JSON line in `$RUNS_FILE` (a side effect
+ * the tests count), then sleeps `data.sleepMs` and fails when `data.fail` is set.
+ */
+export const RECORDING_HANDLER = `
+import { appendFileSync } from 'node:fs';
+export default async function record(ctx) {
+  appendFileSync(process.env.RUNS_FILE, JSON.stringify({ name: ctx.name, id: ctx.id, attempt: ctx.attempt, at: Date.now(), pid: process.pid }) + '\\n');
+  if (ctx.data && ctx.data.sleepMs) await new Promise((resolve) => setTimeout(resolve, ctx.data.sleepMs));
+  if (ctx.data && ctx.data.fail) throw new Error(ctx.data.fail);
+  return { ok: true, attempt: ctx.attempt };
+}
+`;
+
+export interface RunRecord {
+  name: string;
+  id: string;
+  attempt: number;
+  at: number;
+  pid: number;
+}
+
+export function readRuns(file: string): RunRecord[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as RunRecord);
+}
