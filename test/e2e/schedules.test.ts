@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Queue } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { CliProcess, uniquePrefix, writeProject } from '../helpers/cli.js';
@@ -40,5 +42,94 @@ describe('schedules through jobs start', () => {
     for (const second of seconds) expect(Number.isInteger(second)).toBe(true);
     for (let i = 1; i < seconds.length; i++)
       expect((seconds[i] as number) - (seconds[i - 1] as number)).toBe(1);
+  });
+
+  it('waits `delay` before the first run of an `every` job, then repeats at the interval', async () => {
+    const dir = writeProject({
+      'jobs.yaml': `jobs:\n  beat:\n    every: 2s\n    delay: 3s\n    module: ./record.js\n`,
+      'record.js': RECORDING_HANDLER,
+    });
+    const daemon = startDaemon(dir, uniquePrefix());
+    const synced = await daemon.waitFor((line) => line.msg === 'schedules synced');
+    await sleep(8_500);
+    await daemon.stop();
+    const runs = readRuns(path.join(dir, 'runs.jsonl'));
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect((runs[0] as { at: number }).at - (synced.time as number)).toBeGreaterThanOrEqual(2_900);
+    for (let i = 1; i < runs.length; i++) {
+      const gap = (runs[i] as { at: number }).at - (runs[i - 1] as { at: number }).at;
+      expect(gap).toBeGreaterThan(1_800);
+      expect(gap).toBeLessThan(2_300);
+    }
+  });
+
+  it('adds no run when a daemon re-syncs an unchanged file', async () => {
+    // A new `every` scheduler runs at once; a re-sync of the same one must not run it again.
+    const dir = writeProject({ 'jobs.yaml': `jobs:\n  slow-beat:\n    every: 6s\n    module: ./record.js\n`, 'record.js': RECORDING_HANDLER });
+    const prefix = uniquePrefix();
+    const first = startDaemon(dir, prefix);
+    await first.waitFor((line) => line.msg === 'job slow-beat completed');
+    await first.stop();
+    const second = startDaemon(dir, prefix);
+    const synced = await second.waitFor((line) => line.msg === 'schedules synced');
+    expect(synced.unchanged).toBe(1);
+    expect(synced.upserted).toEqual([]);
+    await sleep(2_500);
+    await second.stop();
+    expect(readRuns(path.join(dir, 'runs.jsonl'))).toHaveLength(1);
+  });
+
+  it('stops firing removed and disabled jobs after the daemon restarts', async () => {
+    const record = { 'record.js': RECORDING_HANDLER };
+    const dir = writeProject({
+      'jobs.yaml': `jobs:\n  keep:\n    schedule: "* * * * * *"\n    module: ./record.js\n  removed:\n    schedule: "* * * * * *"\n    module: ./record.js\n  disabled:\n    every: 1s\n    module: ./record.js\n`,
+      ...record,
+    });
+    const prefix = uniquePrefix();
+    const first = startDaemon(dir, prefix);
+    await first.waitFor((line) => line.msg === 'job removed completed');
+    await first.waitFor((line) => line.msg === 'job disabled completed');
+    await first.stop();
+    writeFileSync(
+      path.join(dir, 'jobs.yaml'),
+      `jobs:\n  keep:\n    schedule: "* * * * * *"\n    module: ./record.js\n  disabled:\n    every: 1s\n    enabled: false\n    module: ./record.js\n`,
+    );
+    const second = startDaemon(dir, prefix);
+    const synced = await second.waitFor((line) => line.msg === 'schedules synced');
+    expect([...(synced.removed as string[])].sort()).toEqual(['disabled', 'removed']);
+    const restartedAt = synced.time as number;
+    await sleep(3_500);
+    await second.stop();
+    const after = readRuns(path.join(dir, 'runs.jsonl')).filter((run) => run.at > restartedAt);
+    expect(after.filter((run) => run.name === 'keep').length).toBeGreaterThanOrEqual(3);
+    expect(after.filter((run) => run.name !== 'keep')).toEqual([]);
+    const queue = new Queue('default', { connection: { url: redisUrl }, prefix });
+    try {
+      expect((await queue.getJobSchedulers()).map((scheduler) => scheduler.key)).toEqual(['keep']);
+      expect((await queue.getDelayed()).map((job) => job.name)).not.toContain('removed');
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('two daemons started together on one file run each tick once', async () => {
+    const dir = writeProject({
+      'jobs.yaml': `jobs:\n  every-second:\n    schedule: "* * * * * *"\n    module: ./record.js\n  every-two:\n    every: 2s\n    module: ./record.js\n`,
+      'record.js': RECORDING_HANDLER,
+    });
+    const prefix = uniquePrefix();
+    const daemons = [startDaemon(dir, prefix), startDaemon(dir, prefix)];
+    await Promise.all(daemons.map((daemon) => daemon.waitFor((line) => line.msg === 'daemon started')));
+    await sleep(12_500);
+    await Promise.all(daemons.map((daemon) => daemon.stop()));
+    const runs = readRuns(path.join(dir, 'runs.jsonl'));
+    const perTick = new Map<string, number>();
+    for (const run of runs) perTick.set(run.id, (perTick.get(run.id) ?? 0) + 1);
+    const secondTicks = [...perTick.keys()].filter((id) => id.startsWith('repeat:every-second:'));
+    expect(secondTicks.length).toBeGreaterThanOrEqual(10);
+    expect([...perTick.entries()].filter(([, count]) => count > 1)).toEqual([]);
+    // Ticks are consecutive seconds: none lost either.
+    const seconds = secondTicks.map((id) => Number(id.split(':').pop()) / 1000).sort((a, b) => a - b);
+    expect((seconds.at(-1) as number) - (seconds[0] as number) + 1).toBe(seconds.length);
   });
 });
