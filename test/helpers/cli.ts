@@ -1,12 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI, run as an operator or systemd would: `node dist/cli/main.js`. */
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const CLI = findBuiltCli();
+
+/** From test/helpers (or its compiled copy under dist-bench), up to the package's dist/. */
+function findBuiltCli(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'dist', 'cli', 'main.js');
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('cannot find the package root above test/helpers');
+    dir = parent;
+  }
+}
 
 export function uniquePrefix(): string {
   return `t${randomBytes(4).toString('hex')}`;
