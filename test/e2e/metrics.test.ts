@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CliProcess, uniquePrefix, writeProject } from '../helpers/cli.js';
+import { alertRules, dashboardExpressions, metricNamesIn } from '../helpers/deploy-files.js';
 import { readRuns, RECORDING_HANDLER } from '../helpers/fixtures.js';
 import {
   eventually,
@@ -82,7 +83,11 @@ describe('metrics of a daemon with a pool of 2 workers', () => {
   });
 
   it('counts each run exactly once across the pool', () => {
-    const pids = new Set(readRuns(runsFile).filter((r) => r.name !== 'tick').map((r) => r.pid));
+    const pids = new Set(
+      readRuns(runsFile)
+        .filter((r) => r.name !== 'tick')
+        .map((r) => r.pid),
+    );
     expect(pids.size).toBe(2);
     const runs = (job_name: string, status: string) =>
       valueOf(scrape, 'jobs_runs_total', { queue: 'default', job_name, status });
@@ -113,9 +118,7 @@ describe('metrics of a daemon with a pool of 2 workers', () => {
     expect(busy + idle).toBe(2);
     expect(valueOf(scrape, 'jobs_redis_up')).toBe(1);
     expect(valueOf(scrape, 'jobs_expected_interval_seconds', { job_name: 'tick' })).toBe(1);
-    expect(valueOf(scrape, 'jobs_expected_interval_seconds', { job_name: 'good' })).toBe(
-      undefined,
-    );
+    expect(valueOf(scrape, 'jobs_expected_interval_seconds', { job_name: 'good' })).toBe(undefined);
     const lastGood = valueOf(scrape, 'jobs_last_success_timestamp_seconds', { job_name: 'good' });
     expect(Math.abs((lastGood ?? 0) - Date.now() / 1000)).toBeLessThan(120);
     expect(valueOf(scrape, 'jobs_last_success_timestamp_seconds', { job_name: 'bad' })).toBe(
@@ -133,6 +136,16 @@ describe('metrics of a daemon with a pool of 2 workers', () => {
     expect(output.trim()).toBe('');
   });
 
+  it('has every metric the dashboard and the alerts query', () => {
+    const scraped = new Set(scrape.map((sample) => sample.name));
+    const queried = [...dashboardExpressions(), ...alertRules().map((rule) => rule.expr)].flatMap(
+      metricNamesIn,
+    );
+    expect(queried.length).toBeGreaterThan(10);
+    const missing = [...new Set(queried)].filter((name) => !scraped.has(name));
+    expect(missing).toEqual([]);
+  });
+
   it('keeps totals when the workers restart', async () => {
     daemon.signal('SIGHUP');
     const after = await eventually('both workers to restart', async () => {
@@ -146,9 +159,7 @@ describe('metrics of a daemon with a pool of 2 workers', () => {
     expect(valueOf(after, 'jobs_runs_total', { job_name: 'good', status: 'completed' })).toBe(
       GOOD_RUNS,
     );
-    expect(valueOf(after, 'jobs_runs_total', { job_name: 'bad', status: 'failed' })).toBe(
-      BAD_RUNS,
-    );
+    expect(valueOf(after, 'jobs_runs_total', { job_name: 'bad', status: 'failed' })).toBe(BAD_RUNS);
     expect(valueOf(after, 'jobs_worker_restarts_total', { reason: 'crash' })).toBe(0);
   });
 });
