@@ -13,7 +13,7 @@ import {
   type WorkerStates,
 } from './gauges.js';
 import { QueueCountsReader } from './queue-counts.js';
-import { createRunMetrics, initializeRunCounters, type RunMetrics } from './run-metrics.js';
+import { RunMetrics } from './run-metrics.js';
 import type { MetricsSource } from './server.js';
 import { recordEvents } from './subscribe.js';
 
@@ -45,7 +45,7 @@ export class DaemonMetrics implements MetricsSource {
 
   constructor(private readonly options: DaemonMetricsOptions) {
     collectProcessMetrics(this.registry);
-    const runs = createRunMetrics(this.registry);
+    const runs = new RunMetrics();
     this.runMetrics = runs;
     const isKnownJob = (name: string) => this.definitions?.jobs.has(name) ?? false;
     recordEvents(options.bus, {
@@ -65,7 +65,7 @@ export class DaemonMetrics implements MetricsSource {
   setDefinitions(definitions: Definitions): void {
     this.definitions = definitions;
     this.intervals = expectedIntervals(definitions.jobs.values());
-    initializeRunCounters(this.runMetrics, definitions.jobs.values());
+    this.runMetrics.initialize(definitions.jobs.values());
   }
 
   /** The daemon's monitor connection: Redis health and the queue counts. */
@@ -90,7 +90,8 @@ export class DaemonMetrics implements MetricsSource {
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const body = (await this.registry.metrics()) + this.runMetrics.render();
+    return { contentType: this.registry.contentType, body };
   }
 
   async close(): Promise<void> {

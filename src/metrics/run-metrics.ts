@@ -1,9 +1,12 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-
 /**
  * The run metrics of SPEC §6: what happened to each run, recorded once, in the process
  * that owns the count (a daemon for its forked workers, or a worker run on its own).
  * The job's label is `job_name`: Prometheus reserves `job` for the scrape job.
+ *
+ * These are series per job, so with a thousand jobs they are some 40,000 lines a scrape.
+ * prom-client builds an object per bucket line and formats labels anew each scrape,
+ * about 100 ms for that many; here each series keeps its label text and renders in a
+ * few milliseconds. Everything else on /metrics is prom-client's.
  */
 
 /** Run times of background jobs: from a few milliseconds to the default one-hour timeout. */
@@ -22,56 +25,155 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 /** The `job_name` of a run whose name has no definition: cannot clash with a valid name. */
 export const UNKNOWN_JOB_LABEL = '_unknown';
 
-export interface RunMetrics {
-  runs: Counter<'queue' | 'job_name' | 'status'>;
-  duration: Histogram<'queue' | 'job_name' | 'status'>;
-  lag: Histogram<'queue' | 'job_name'>;
-  lastSuccess: Gauge<'job_name'>;
+interface Series {
+  /** `queue="a",job_name="b"`: escaped once, when the series first appears. */
+  labels: string;
+  value: number;
 }
 
-export function createRunMetrics(registry: Registry): RunMetrics {
-  const registers = [registry];
-  return {
-    runs: new Counter({
-      name: 'jobs_runs_total',
-      help: 'Finished runs, by queue, job and status (completed, failed, skipped).',
-      labelNames: ['queue', 'job_name', 'status'],
-      registers,
-    }),
-    duration: new Histogram({
-      name: 'jobs_duration_seconds',
-      help: 'Run time of finished runs, in seconds.',
-      labelNames: ['queue', 'job_name', 'status'],
-      buckets: [...DURATION_BUCKETS],
-      registers,
-    }),
-    lag: new Histogram({
-      name: 'jobs_schedule_lag_seconds',
-      help: "Start time of a scheduled run minus its tick's scheduled time, in seconds.",
-      labelNames: ['queue', 'job_name'],
-      buckets: [...LAG_BUCKETS],
-      registers,
-    }),
-    lastSuccess: new Gauge({
-      name: 'jobs_last_success_timestamp_seconds',
-      help: 'Unix time of the last completed run of each job seen by this process.',
-      labelNames: ['job_name'],
-      registers,
-    }),
-  };
+class HistogramSeries {
+  /** Observations per bucket, not cumulative; the last is +Inf. */
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(
+    readonly labels: string,
+    private readonly bounds: readonly number[],
+  ) {
+    this.counts = new Array<number>(bounds.length + 1).fill(0);
+  }
+
+  observe(value: number): void {
+    let index = this.bounds.findIndex((bound) => value <= bound);
+    if (index === -1) index = this.bounds.length;
+    this.counts[index] = (this.counts[index] ?? 0) + 1;
+    this.sum += value;
+    this.count++;
+  }
 }
 
-/**
- * Starts each defined job's run counters at 0, so that the first failure after a
- * restart is an increase Prometheus can see, not a new series it cannot rate.
- */
-export function initializeRunCounters(
-  metrics: RunMetrics,
-  jobs: Iterable<{ name: string; queue: string }>,
-): void {
-  for (const job of jobs) {
-    for (const status of RUN_STATUSES) {
-      metrics.runs.inc({ queue: job.queue, job_name: job.name, status }, 0);
+export class RunMetrics {
+  private readonly runs = new Map<string, Series>();
+  private readonly durations = new Map<string, HistogramSeries>();
+  private readonly lags = new Map<string, HistogramSeries>();
+  private readonly lastSuccess = new Map<string, Series>();
+
+  countRun(queue: string, jobName: string, status: RunStatus, by = 1): void {
+    const key = `${queue}\0${jobName}\0${status}`;
+    let series = this.runs.get(key);
+    if (!series) {
+      series = { labels: labelText({ queue, job_name: jobName, status }), value: 0 };
+      this.runs.set(key, series);
+    }
+    series.value += by;
+  }
+
+  observeDuration(queue: string, jobName: string, status: RunStatus, seconds: number): void {
+    const key = `${queue}\0${jobName}\0${status}`;
+    let series = this.durations.get(key);
+    if (!series) {
+      series = new HistogramSeries(
+        labelText({ queue, job_name: jobName, status }),
+        DURATION_BUCKETS,
+      );
+      this.durations.set(key, series);
+    }
+    series.observe(seconds);
+  }
+
+  observeLag(queue: string, jobName: string, seconds: number): void {
+    const key = `${queue}\0${jobName}`;
+    let series = this.lags.get(key);
+    if (!series) {
+      series = new HistogramSeries(labelText({ queue, job_name: jobName }), LAG_BUCKETS);
+      this.lags.set(key, series);
+    }
+    series.observe(seconds);
+  }
+
+  setLastSuccess(jobName: string, unixSeconds: number): void {
+    const series = this.lastSuccess.get(jobName);
+    if (series) series.value = unixSeconds;
+    else
+      this.lastSuccess.set(jobName, {
+        labels: labelText({ job_name: jobName }),
+        value: unixSeconds,
+      });
+  }
+
+  /**
+   * Starts each defined job's run counters at 0, so that the first failure after a
+   * restart is an increase Prometheus can see, not a new series it cannot rate.
+   */
+  initialize(jobs: Iterable<{ name: string; queue: string }>): void {
+    for (const job of jobs) {
+      for (const status of RUN_STATUSES) this.countRun(job.queue, job.name, status, 0);
     }
   }
+
+  /** The four metrics in the Prometheus text format, each with its HELP and TYPE. */
+  render(): string {
+    const lines: string[] = [];
+    header(lines, 'jobs_runs_total', 'counter', 'Finished runs, by queue, job and status.');
+    for (const s of this.runs.values()) lines.push(`jobs_runs_total{${s.labels}} ${s.value}`);
+    renderHistogram(
+      lines,
+      'jobs_duration_seconds',
+      'Run time of finished runs, in seconds.',
+      DURATION_BUCKETS,
+      this.durations,
+    );
+    renderHistogram(
+      lines,
+      'jobs_schedule_lag_seconds',
+      "Start time of a scheduled run minus its tick's scheduled time, in seconds.",
+      LAG_BUCKETS,
+      this.lags,
+    );
+    header(
+      lines,
+      'jobs_last_success_timestamp_seconds',
+      'gauge',
+      'Unix time of the last completed run of each job seen by this process.',
+    );
+    for (const s of this.lastSuccess.values()) {
+      lines.push(`jobs_last_success_timestamp_seconds{${s.labels}} ${s.value}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+function header(lines: string[], name: string, type: string, help: string): void {
+  lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+}
+
+function renderHistogram(
+  lines: string[],
+  name: string,
+  help: string,
+  bounds: readonly number[],
+  all: ReadonlyMap<string, HistogramSeries>,
+): void {
+  header(lines, name, 'histogram', help);
+  const les = [...bounds.map(String), '+Inf'];
+  for (const series of all.values()) {
+    let cumulative = 0;
+    for (let i = 0; i < les.length; i++) {
+      cumulative += series.counts[i] ?? 0;
+      lines.push(`${name}_bucket{${series.labels},le="${les[i]}"} ${cumulative}`);
+    }
+    lines.push(`${name}_sum{${series.labels}} ${series.sum}`);
+    lines.push(`${name}_count{${series.labels}} ${series.count}`);
+  }
+}
+
+/** Label pairs as the text format writes them, values escaped (backslash, quote, newline). */
+function labelText(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(
+      ([key, value]) =>
+        `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+    )
+    .join(',');
 }

@@ -21,23 +21,22 @@ export function recordEvents(bus: JobsEventBus, sinks: MetricSinks): void {
   bus.on('job:started', (e) => {
     // Only a tick's first attempt has a scheduled time; retries start when their backoff says.
     if (e.scheduledAt === undefined) return;
-    const lagSeconds = Math.max(0, e.startedAt - e.scheduledAt) / 1000;
-    runs.lag.observe({ queue: e.queue, job_name: label(e.name) }, lagSeconds);
+    runs.observeLag(e.queue, label(e.name), Math.max(0, e.startedAt - e.scheduledAt) / 1000);
   });
   bus.on('job:completed', (e) => {
-    const labels = { queue: e.queue, job_name: label(e.name), status: 'completed' };
-    runs.runs.inc(labels);
-    runs.duration.observe(labels, e.durationMs / 1000);
-    runs.lastSuccess.set({ job_name: labels.job_name }, Date.now() / 1000);
+    const name = label(e.name);
+    runs.countRun(e.queue, name, 'completed');
+    runs.observeDuration(e.queue, name, 'completed', e.durationMs / 1000);
+    runs.setLastSuccess(name, Date.now() / 1000);
   });
   bus.on('job:failed', (e) => {
-    const labels = { queue: e.queue, job_name: label(e.name), status: 'failed' };
-    runs.runs.inc(labels);
-    runs.duration.observe(labels, e.durationMs / 1000);
+    const name = label(e.name);
+    runs.countRun(e.queue, name, 'failed');
+    runs.observeDuration(e.queue, name, 'failed', e.durationMs / 1000);
   });
   bus.on('job:skipped', (e) => {
     // A skipped tick never ran: it counts as a run outcome but has no duration.
-    runs.runs.inc({ queue: e.queue, job_name: label(e.name), status: 'skipped' });
+    runs.countRun(e.queue, label(e.name), 'skipped');
   });
   const restarts = sinks.restarts;
   if (restarts) {

@@ -5,7 +5,7 @@ import type { Settings } from '../config/settings.js';
 import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import { createRedisUpGauge, createWorkersGauge } from './gauges.js';
-import { createRunMetrics, initializeRunCounters } from './run-metrics.js';
+import { RunMetrics } from './run-metrics.js';
 import { openMonitorConnection } from '../redis/connection.js';
 import { MetricsServer, type MetricsSource } from './server.js';
 import { recordEvents } from './subscribe.js';
@@ -18,13 +18,14 @@ import { recordEvents } from './subscribe.js';
  */
 export class WorkerMetrics implements MetricsSource {
   readonly registry = new Registry();
+  private readonly runMetrics = new RunMetrics();
   private monitor: Redis | undefined;
 
   constructor(options: { bus: JobsEventBus; definitions: Definitions; activeJobs: () => number }) {
     const { bus, definitions, activeJobs } = options;
     collectProcessMetrics(this.registry);
-    const runs = createRunMetrics(this.registry);
-    initializeRunCounters(runs, definitions.jobs.values());
+    const runs = this.runMetrics;
+    runs.initialize(definitions.jobs.values());
     recordEvents(bus, { runs, isKnownJob: (name) => definitions.jobs.has(name) });
     createWorkersGauge(this.registry, () =>
       activeJobs() > 0 ? { busy: 1, idle: 0 } : { busy: 0, idle: 1 },
@@ -45,7 +46,8 @@ export class WorkerMetrics implements MetricsSource {
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const body = (await this.registry.metrics()) + this.runMetrics.render();
+    return { contentType: this.registry.contentType, body };
   }
 }
 

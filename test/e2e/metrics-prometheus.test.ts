@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { uniquePrefix, writeProject, type CliProcess } from '../helpers/cli.js';
+import { uniquePrefix, writeProject } from '../helpers/cli.js';
 import { RECORDING_HANDLER } from '../helpers/fixtures.js';
 import {
   eventually,

@@ -3,12 +3,11 @@ import { JobsEventBus } from '../../src/events.js';
 import { readRelayMessage, replayRelayed } from '../../src/metrics/relay.js';
 
 describe('relayed run events', () => {
-  const completed = {
-    type: 'jobs:event',
+  const entry = {
     event: 'job:completed',
     payload: { queue: 'q', name: 'a', id: '1', attempt: 1, durationMs: 12, summary: null },
-    active: 0,
   };
+  const completed = { type: 'jobs:events', events: [entry, entry], active: 0 };
 
   it('accepts what a worker sends and replays it on the bus', () => {
     const message = readRelayMessage(completed);
@@ -17,13 +16,14 @@ describe('relayed run events', () => {
     const seen: number[] = [];
     bus.on('job:completed', (e) => seen.push(e.durationMs));
     replayRelayed(bus, message as NonNullable<typeof message>);
-    expect(seen).toEqual([12]);
+    expect(seen).toEqual([12, 12]);
   });
 
   it('ignores other messages on the channel', () => {
     expect(readRelayMessage('hello')).toBe(undefined);
     expect(readRelayMessage({ type: 'restart' })).toBe(undefined);
-    expect(readRelayMessage({ ...completed, event: 'worker:exited' })).toBe(undefined);
+    const other = { ...entry, event: 'worker:exited' };
+    expect(readRelayMessage({ ...completed, events: [entry, other] })).toBe(undefined);
     expect(readRelayMessage({ ...completed, active: 'one' })).toBe(undefined);
   });
 });

@@ -76,9 +76,9 @@ export function registerWork(program: Command): void {
       });
       const activeJobs = () => worker.activeCount();
       // Forked by a daemon: it counts our runs. On our own: we serve them, if asked.
-      const relayed = relayEventsToParent(bus, activeJobs);
+      const relay = relayEventsToParent(bus, activeJobs);
       const stopMetrics =
-        !relayed && settings.metricsAddr !== 'off'
+        !relay && settings.metricsAddr !== 'off'
           ? await serveWorkerMetrics({ settings, bus, definitions, activeJobs })
           : undefined;
       const stopped = new Promise<void>((resolve) => {
@@ -91,6 +91,7 @@ export function registerWork(program: Command): void {
       });
       worker.start();
       await stopped;
+      await relay?.flush();
       await stopMetrics?.();
     });
 }
