@@ -3,9 +3,8 @@ import { Registry } from 'prom-client';
 import { collectProcessMetrics } from './default-metrics.js';
 import type { Definitions } from '../definitions/types.js';
 import { JobsEventBus } from '../events.js';
-import { expectedIntervals } from './expected-interval.js';
+import { expectedIntervals, renderExpectedIntervals } from './expected-interval.js';
 import {
-  createExpectedIntervalGauge,
   createQueueGauges,
   createRedisUpGauge,
   createRestartsCounter,
@@ -36,7 +35,7 @@ export class DaemonMetrics implements MetricsSource {
   /** The pool replays its children's run events here; the daemon runs no job itself. */
   readonly relayBus = new JobsEventBus();
   private definitions: Definitions | undefined;
-  private intervals: ReadonlyMap<string, number> = new Map();
+  private intervalsText = renderExpectedIntervals(new Map());
   private monitor: Redis | undefined;
   private queueCounts: QueueCountsReader | undefined;
   private workerStates: () => WorkerStates = () => ({ busy: 0, idle: 0 });
@@ -57,14 +56,13 @@ export class DaemonMetrics implements MetricsSource {
     options.bus.on('schedule:synced', () => (this.synced = true));
     createWorkersGauge(this.registry, () => this.workerStates());
     createRedisUpGauge(this.registry, () => this.redisUp());
-    createExpectedIntervalGauge(this.registry, () => this.intervals);
     createQueueGauges(this.registry, async () => this.queueCounts?.read());
   }
 
   /** On start and on each reload: the jobs, queues and intervals to report. */
   setDefinitions(definitions: Definitions): void {
     this.definitions = definitions;
-    this.intervals = expectedIntervals(definitions.jobs.values());
+    this.intervalsText = renderExpectedIntervals(expectedIntervals(definitions.jobs.values()));
     this.runMetrics.initialize(definitions.jobs.values());
   }
 
@@ -90,7 +88,7 @@ export class DaemonMetrics implements MetricsSource {
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
-    const body = (await this.registry.metrics()) + this.runMetrics.render();
+    const body = (await this.registry.metrics()) + this.runMetrics.render() + this.intervalsText;
     return { contentType: this.registry.contentType, body };
   }
 

@@ -45,3 +45,19 @@ export function expectedIntervals(
   }
   return intervals;
 }
+
+/**
+ * The gauge `jobs_expected_interval_seconds` as text. It changes only when the definitions
+ * do, so the daemon renders it once per load instead of once per scrape. Job names match
+ * NAME_PATTERN, so they need no escaping.
+ */
+export function renderExpectedIntervals(intervals: ReadonlyMap<string, number>): string {
+  const lines = [
+    '# HELP jobs_expected_interval_seconds Seconds between two ticks of a scheduled job (cron: the longest gap among the next ticks).',
+    '# TYPE jobs_expected_interval_seconds gauge',
+  ];
+  for (const [name, seconds] of intervals) {
+    lines.push(`jobs_expected_interval_seconds{job_name="${name}"} ${seconds}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -56,22 +56,6 @@ export function createRestartsCounter(registry: Registry): Counter<'reason'> {
   return counter;
 }
 
-export function createExpectedIntervalGauge(
-  registry: Registry,
-  intervals: () => ReadonlyMap<string, number>,
-): void {
-  new Gauge({
-    name: 'jobs_expected_interval_seconds',
-    help: 'Seconds between two ticks of a scheduled job (cron: the longest gap among the next ticks).',
-    labelNames: ['job_name'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [name, seconds] of intervals()) this.set({ job_name: name }, seconds);
-    },
-  });
-}
-
 /**
  * jobs_pending, jobs_active and jobs_failed, read from Redis. While Redis cannot be
  * read they are left out rather than repeated stale: jobs_redis_up says why. Each gauge
