@@ -21,7 +21,7 @@ const SCRAPE_JOBS = 1_000;
 const SCRAPE_QUEUES = 20;
 const SCRAPES = 15;
 const THROUGHPUT_JOBS = Number(process.env.BENCH_METRICS_JOBS ?? 4_000);
-const THROUGHPUT_ROUNDS = 3;
+const THROUGHPUT_ROUNDS = 5;
 const NOOP = 'export default async function noop() { return null; }\n';
 
 function project(yaml: string): string {
