@@ -4,7 +4,9 @@ import { loadDefinitions } from '../definitions/load.js';
 import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
-import { bullConnection, describeTarget } from '../redis/connection.js';
+import { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { MetricsServer } from '../metrics/server.js';
+import { bullConnection, describeTarget, openMonitorConnection } from '../redis/connection.js';
 import { EmbeddedRedis } from '../redis/embedded.js';
 import { checkServer } from '../redis/server-check.js';
 import { connectWhenReady } from '../redis/wait-ready.js';
@@ -27,6 +29,9 @@ export class Daemon {
   private embedded: EmbeddedRedis | undefined;
   private client: Redis | undefined;
   private pool: WorkerPool | undefined;
+  private metrics: DaemonMetrics | undefined;
+  private metricsServer: MetricsServer | undefined;
+  private monitor: Redis | undefined;
   private definitions: Definitions | undefined;
   private stopping: Promise<void> | undefined;
   private resolveStopped: () => void = () => undefined;
@@ -39,9 +44,16 @@ export class Daemon {
     const { settings, bus } = this.options;
     // Validation comes before anything touches Redis: a bad file changes nothing.
     this.definitions = await loadDefinitions(settings.configPath);
+    // Listen before Redis is up: /readyz then says what the daemon is waiting for, and a
+    // taken port fails the start before anything else is touched.
+    await this.startMetrics(this.definitions);
     if (settings.embeddedRedis) {
       this.embedded = new EmbeddedRedis(settings.varDir);
       await this.embedded.start();
+    }
+    if (this.metrics) {
+      this.monitor = openMonitorConnection(settings.redis);
+      this.metrics.attachRedis(this.monitor);
     }
     this.client = await connectWhenReady(settings.redis, bus);
     const check = await checkServer(this.client);
@@ -63,8 +75,27 @@ export class Daemon {
       env: childEnvironment(settings),
       stopTimeoutMs: settings.stopTimeoutMs,
       bus,
+      relay: this.metrics?.relayBus,
     });
+    const pool = this.pool;
+    this.metrics?.attachPool(() => pool.workerStates());
     if (!this.stopping) this.pool.start();
+  }
+
+  private async startMetrics(definitions: Definitions): Promise<void> {
+    const { settings, bus, scheduler } = this.options;
+    if (settings.metricsAddr === 'off') return;
+    this.metrics = new DaemonMetrics({ prefix: settings.prefix, bus, scheduler });
+    this.metrics.setDefinitions(definitions);
+    this.metricsServer = new MetricsServer({
+      address: settings.metricsAddr,
+      token: settings.metricsToken,
+      source: this.metrics,
+    });
+    const { host, port } = await this.metricsServer.start();
+    bus.emit('metrics:listening', {
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    });
   }
 
   /** SIGHUP / `jobs restart`: re-read the file, re-sync, and restart the workers gracefully. */
@@ -73,6 +104,7 @@ export class Daemon {
       const definitions = await loadDefinitions(this.options.settings.configPath);
       if (this.options.scheduler) await this.sync(definitions);
       this.definitions = definitions;
+      this.metrics?.setDefinitions(definitions);
     } catch (error) {
       // A bad edit must not take down a running daemon: keep the last good definitions.
       this.options.log.error(
@@ -117,6 +149,9 @@ export class Daemon {
 
   private async stopAll(): Promise<void> {
     await this.pool?.stop();
+    await this.metricsServer?.stop();
+    await this.metrics?.close();
+    this.monitor?.disconnect();
     if (this.client) {
       await Promise.race([
         this.client.quit().catch(() => undefined),

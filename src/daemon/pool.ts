@@ -2,6 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobsEventBus } from '../events.js';
+import type { WorkerStates } from '../metrics/gauges.js';
+import { readRelayMessage, RELAY_ENV, replayRelayed } from '../metrics/relay.js';
 
 /** The CLI entry the pool forks as `jobs work`. */
 const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -23,6 +25,8 @@ interface Slot {
   child?: ChildProcess;
   startedAt: number;
   crashes: number;
+  /** Jobs the child reported running, from its relayed events. */
+  active: number;
   timer?: NodeJS.Timeout;
 }
 
@@ -32,6 +36,11 @@ export interface PoolOptions {
   env: NodeJS.ProcessEnv;
   stopTimeoutMs: number;
   bus: JobsEventBus;
+  /**
+   * Where the children's run events go (for the daemon's metrics). Separate from `bus`
+   * because each child logs its own events already. Unset: children relay nothing.
+   */
+  relay?: JobsEventBus;
 }
 
 /**
@@ -46,7 +55,7 @@ export class WorkerPool {
 
   start(): void {
     for (let index = 0; index < this.options.size; index++) {
-      const slot: Slot = { index, startedAt: 0, crashes: 0 };
+      const slot: Slot = { index, startedAt: 0, crashes: 0, active: 0 };
       this.slots.push(slot);
       this.spawn(slot);
     }
@@ -54,6 +63,17 @@ export class WorkerPool {
 
   pids(): number[] {
     return this.slots.flatMap((slot) => (slot.child?.pid ? [slot.child.pid] : []));
+  }
+
+  /** Live children running at least one job (busy) or none (idle). */
+  workerStates(): WorkerStates {
+    const states: WorkerStates = { busy: 0, idle: 0 };
+    for (const slot of this.slots) {
+      if (!slot.child) continue;
+      if (slot.active > 0) states.busy++;
+      else states.idle++;
+    }
+    return states;
   }
 
   /** Graceful restart of every worker: each finishes its jobs, exits 0 and is replaced. */
@@ -77,13 +97,28 @@ export class WorkerPool {
     // the daemon only, which forwards one SIGTERM. Otherwise each worker would see two
     // signals and take the second as "force". A worker whose daemon dies notices the
     // closed IPC channel and stops gracefully (see cli/commands/work.ts).
+    const relay = this.options.relay;
     const child = fork(CLI_ENTRY, ['work', ...this.options.args], {
-      env: { ...this.options.env, JOBS_WORKER_SLOT: String(slot.index) },
+      env: {
+        ...this.options.env,
+        JOBS_WORKER_SLOT: String(slot.index),
+        [RELAY_ENV]: relay ? '1' : '0',
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       detached: true,
     });
     slot.child = child;
     slot.startedAt = Date.now();
+    slot.active = 0;
+    if (relay) {
+      child.on('message', (message) => {
+        const relayed = readRelayMessage(message);
+        if (!relayed) return;
+        // A child's last messages can arrive after its 'exit': count them all the same.
+        if (slot.child === child) slot.active = relayed.active;
+        replayRelayed(relay, relayed);
+      });
+    }
     if (child.pid) this.options.bus.emit('worker:spawned', { pid: child.pid, slot: slot.index });
     child.once('exit', (code, signal) => this.onExit(slot, child, code, signal));
   }
@@ -96,6 +131,7 @@ export class WorkerPool {
   ): void {
     if (slot.child !== child) return;
     slot.child = undefined;
+    slot.active = 0;
     const planned = code !== null && WORKER_EXIT_REASONS[code] !== undefined;
     const reason = this.stopping
       ? 'stop'

@@ -69,6 +69,7 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
       'schedules synced',
     ),
   );
+  bus.on('metrics:listening', (e) => log.info({ url: e.url }, 'metrics listening'));
   bus.on('redis:ready', (e) => log.info({ redis: e.target, version: e.version }, 'redis ready'));
   bus.on('redis:error', (e) => log.error({ redis: e.target, error: e.error }, 'redis unreachable'));
   bus.on('redis:warning', (e) => log.warn(e.message));

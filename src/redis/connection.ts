@@ -5,11 +5,13 @@ import { RedisUnavailableError } from '../errors.js';
 import type { RedisTarget, Settings } from '../config/settings.js';
 
 /**
- * Connection options for the two kinds of client BullMQ distinguishes: workers block on
+ * Connection options for the kinds of client BullMQ distinguishes: workers block on
  * Redis and must retry forever (`maxRetriesPerRequest: null`); producers and one-shot
- * commands fail fast so a CLI call never hangs on a dead server.
+ * commands fail fast so a CLI call never hangs on a dead server. A monitor (health and
+ * metrics) reconnects forever like a worker but fails each command at once while Redis
+ * is away, so a scrape or a readiness probe never waits on it.
  */
-export type ConnectionRole = 'worker' | 'producer';
+export type ConnectionRole = 'worker' | 'producer' | 'monitor';
 
 const RETRY_CAP_MS = 5_000;
 
@@ -21,6 +23,15 @@ export function connectionOptions(target: RedisTarget, role: ConnectionRole): Re
       maxRetriesPerRequest: null,
       enableReadyCheck: true,
       // Back off up to 5s between reconnects, forever: a daemon outlives a Redis restart.
+      retryStrategy: (times) => Math.min(times * 200, RETRY_CAP_MS),
+    };
+  }
+  if (role === 'monitor') {
+    return {
+      ...base,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      connectTimeout: 2_000,
       retryStrategy: (times) => Math.min(times * 200, RETRY_CAP_MS),
     };
   }
@@ -85,4 +96,15 @@ export async function connectProducer(settings: Settings): Promise<Redis> {
  */
 export function bullConnection(target: RedisTarget, role: ConnectionRole): ConnectionOptions {
   return connectionOptions(target, role) as ConnectionOptions;
+}
+
+/**
+ * A small connection for health and metrics: reconnects forever in the background and
+ * fails commands at once while Redis is away. Its status is what /readyz and
+ * jobs_redis_up report.
+ */
+export function openMonitorConnection(target: RedisTarget): Redis {
+  const client = new Redis(connectionOptions(target, 'monitor'));
+  client.on('error', () => undefined); // the daemon's main connection logs outages
+  return client;
 }

@@ -4,6 +4,8 @@ import { loadDefinitions } from '../../definitions/load.js';
 import { JobsEventBus } from '../../events.js';
 import { createLogger } from '../../logging/logger.js';
 import { logEvents } from '../../logging/subscribe.js';
+import { relayEventsToParent } from '../../metrics/relay.js';
+import { serveWorkerMetrics } from '../../metrics/worker-metrics.js';
 import { bullConnection } from '../../redis/connection.js';
 import { JobsWorker } from '../../worker/worker.js';
 import { environmentHelp } from '../environment-help.js';
@@ -13,6 +15,7 @@ interface WorkFlags {
   queue?: string[];
   concurrency?: string;
   stopTimeout?: string;
+  metricsAddr?: string;
 }
 
 export function registerWork(program: Command): void {
@@ -32,6 +35,10 @@ export function registerWork(program: Command): void {
       '--stop-timeout <duration>',
       'on SIGTERM, how long to wait for running jobs before aborting them',
     )
+    .option(
+      '--metrics-addr <host:port>',
+      "serve this worker's own /metrics, /healthz and /readyz (default: off; a daemon serves its forked workers')",
+    )
     .addHelpText(
       'after',
       environmentHelp([
@@ -40,12 +47,19 @@ export function registerWork(program: Command): void {
         'JOBS_PREFIX',
         'JOBS_CONCURRENCY',
         'JOBS_STOP_TIMEOUT',
+        'JOBS_METRICS_TOKEN',
         'LOG_LEVEL',
       ]),
     )
     .action(async (flags: WorkFlags, command: Command) => {
       const global = command.optsWithGlobals<{ config?: string }>();
-      const settings = loadSettings({ ...flags, config: global.config });
+      // JOBS_METRICS_ADDR is the daemon's: a worker serves metrics only when told to here,
+      // since several workers on one host would all claim the same port.
+      const settings = loadSettings({
+        ...flags,
+        metricsAddr: flags.metricsAddr ?? 'off',
+        config: global.config,
+      });
       const definitions = await loadDefinitions(settings.configPath);
       const log = createLogger(settings.logLevel, { role: 'worker' });
       const bus = new JobsEventBus();
@@ -60,6 +74,13 @@ export function registerWork(program: Command): void {
         bus,
         log,
       });
+      const activeJobs = () => worker.activeCount();
+      // Forked by a daemon: it counts our runs. On our own: we serve them, if asked.
+      const relay = relayEventsToParent(bus, activeJobs);
+      const stopMetrics =
+        !relay && settings.metricsAddr !== 'off'
+          ? await serveWorkerMetrics({ settings, bus, definitions, activeJobs })
+          : undefined;
       const stopped = new Promise<void>((resolve) => {
         onStopSignals(
           (signal) => void worker.stop(signal).then(resolve),
@@ -70,6 +91,8 @@ export function registerWork(program: Command): void {
       });
       worker.start();
       await stopped;
+      await relay?.flush();
+      await stopMetrics?.();
     });
 }
 

@@ -1,0 +1,104 @@
+import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from './default-metrics.js';
+import type { Definitions } from '../definitions/types.js';
+import { JobsEventBus } from '../events.js';
+import { expectedIntervals, renderExpectedIntervals } from './expected-interval.js';
+import {
+  createQueueGauges,
+  createRedisUpGauge,
+  createRestartsCounter,
+  createWorkersGauge,
+  type WorkerStates,
+} from './gauges.js';
+import { QueueCountsReader } from './queue-counts.js';
+import { RunMetrics } from './run-metrics.js';
+import type { MetricsSource } from './server.js';
+import { recordEvents } from './subscribe.js';
+
+export interface DaemonMetricsOptions {
+  prefix: string;
+  /** The daemon's own bus: worker restarts are counted from it. */
+  bus: JobsEventBus;
+  /** False with --no-scheduler: readiness then does not wait for a sync. */
+  scheduler: boolean;
+}
+
+/**
+ * Everything `jobs start` serves on /metrics: the runs of its forked workers (relayed
+ * to `relayBus`), its pool, the queues as Redis counts them, and the process itself.
+ * Parts arrive as the daemon starts (definitions, then Redis, then the pool); until then
+ * their gauges are empty and /readyz says what is missing.
+ */
+export class DaemonMetrics implements MetricsSource {
+  readonly registry = new Registry();
+  /** The pool replays its children's run events here; the daemon runs no job itself. */
+  readonly relayBus = new JobsEventBus();
+  private definitions: Definitions | undefined;
+  private intervalsText = renderExpectedIntervals(new Map());
+  private monitor: Redis | undefined;
+  private queueCounts: QueueCountsReader | undefined;
+  private workerStates: () => WorkerStates = () => ({ busy: 0, idle: 0 });
+  private synced = false;
+  private readonly runMetrics: RunMetrics;
+
+  constructor(private readonly options: DaemonMetricsOptions) {
+    collectProcessMetrics(this.registry);
+    const runs = new RunMetrics();
+    this.runMetrics = runs;
+    const isKnownJob = (name: string) => this.definitions?.jobs.has(name) ?? false;
+    recordEvents(options.bus, {
+      runs,
+      restarts: createRestartsCounter(this.registry),
+      isKnownJob,
+    });
+    recordEvents(this.relayBus, { runs, isKnownJob });
+    options.bus.on('schedule:synced', () => (this.synced = true));
+    createWorkersGauge(this.registry, () => this.workerStates());
+    createRedisUpGauge(this.registry, () => this.redisUp());
+    createQueueGauges(this.registry, async () => this.queueCounts?.read());
+  }
+
+  /** On start and on each reload: the jobs, queues and intervals to report. */
+  setDefinitions(definitions: Definitions): void {
+    this.definitions = definitions;
+    this.intervalsText = renderExpectedIntervals(expectedIntervals(definitions.jobs.values()));
+    this.runMetrics.initialize(definitions.jobs.values());
+  }
+
+  /** The daemon's monitor connection: Redis health and the queue counts. */
+  attachRedis(monitor: Redis): void {
+    this.monitor = monitor;
+    this.queueCounts = new QueueCountsReader(monitor, this.options.prefix, () => this.queues());
+  }
+
+  attachPool(states: () => WorkerStates): void {
+    this.workerStates = states;
+  }
+
+  redisUp(): boolean {
+    return this.monitor?.status === 'ready';
+  }
+
+  notReadyReasons(): string[] {
+    const reasons: string[] = [];
+    if (!this.redisUp()) reasons.push('Redis is not reachable');
+    if (this.options.scheduler && !this.synced) reasons.push('schedules are not synced yet');
+    return reasons;
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    const body = (await this.registry.metrics()) + this.runMetrics.render() + this.intervalsText;
+    return { contentType: this.registry.contentType, body };
+  }
+
+  async close(): Promise<void> {
+    await this.queueCounts?.close();
+  }
+
+  /** The queues the definitions name: bounded, unlike whatever queues Redis holds. */
+  private queues(): string[] {
+    const jobs = this.definitions ? [...this.definitions.jobs.values()] : [];
+    return [...new Set(jobs.map((job) => job.queue))].sort();
+  }
+}

@@ -1,0 +1,45 @@
+import type { Counter } from 'prom-client';
+import type { JobsEventBus } from '../events.js';
+import { UNKNOWN_JOB_LABEL, type RunMetrics } from './run-metrics.js';
+
+export interface MetricSinks {
+  runs: RunMetrics;
+  /** Only a daemon restarts workers, so only a daemon counts restarts. */
+  restarts?: Counter<'reason'>;
+  /**
+   * Whether a job name has a definition. Anyone with a BullMQ client can enqueue any
+   * name; those runs are counted under one label so label values stay bounded.
+   */
+  isKnownJob: (name: string) => boolean;
+}
+
+/** The one place lifecycle events become metrics. */
+export function recordEvents(bus: JobsEventBus, sinks: MetricSinks): void {
+  const { runs } = sinks;
+  const label = (name: string) => (sinks.isKnownJob(name) ? name : UNKNOWN_JOB_LABEL);
+
+  bus.on('job:started', (e) => {
+    // Only a tick's first attempt has a scheduled time; retries start when their backoff says.
+    if (e.scheduledAt === undefined) return;
+    runs.observeLag(e.queue, label(e.name), Math.max(0, e.startedAt - e.scheduledAt) / 1000);
+  });
+  bus.on('job:completed', (e) => {
+    const name = label(e.name);
+    runs.countRun(e.queue, name, 'completed');
+    runs.observeDuration(e.queue, name, 'completed', e.durationMs / 1000);
+    runs.setLastSuccess(name, Date.now() / 1000);
+  });
+  bus.on('job:failed', (e) => {
+    const name = label(e.name);
+    runs.countRun(e.queue, name, 'failed');
+    runs.observeDuration(e.queue, name, 'failed', e.durationMs / 1000);
+  });
+  bus.on('job:skipped', (e) => {
+    // A skipped tick never ran: it counts as a run outcome but has no duration.
+    runs.countRun(e.queue, label(e.name), 'skipped');
+  });
+  const restarts = sinks.restarts;
+  if (restarts) {
+    bus.on('worker:restarting', (e) => restarts.inc({ reason: e.reason }));
+  }
+}
