@@ -40,6 +40,7 @@ export interface JobsEvents {
     unchanged: string[];
     durationMs: number;
   };
+  'queue:pruned': { queue: string; failed: number; completed: number };
   'redis:ready': { target: string; version?: string };
   'redis:error': { target: string; error: string };
   'redis:warning': { message: string };

@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSettings } from '../../config/settings.js';
 import { loadDefinitions } from '../../definitions/load.js';
 import { JobsEventBus } from '../../events.js';
 import { createLogger } from '../../logging/logger.js';
 import { logEvents } from '../../logging/subscribe.js';
-import { bullConnection } from '../../redis/connection.js';
+import { Redis } from 'ioredis';
+import { Heartbeat } from '../../heartbeat/heartbeat.js';
+import { bullConnection, connectionOptions } from '../../redis/connection.js';
+import { recordRuns } from '../../runs/recorder.js';
+import { PauseGuard } from '../../worker/pause-guard.js';
 import { JobsWorker } from '../../worker/worker.js';
 import { environmentHelp } from '../environment-help.js';
 import { onStopSignals } from '../signals.js';
@@ -50,6 +55,11 @@ export function registerWork(program: Command): void {
       const log = createLogger(settings.logLevel, { role: 'worker' });
       const bus = new JobsEventBus();
       logEvents(bus, log);
+      // One extra connection for run records, pause windows and the heartbeat. It queues
+      // commands while Redis is away, as the BullMQ workers wait for it too.
+      const client = new Redis(connectionOptions(settings.redis, 'worker'));
+      client.on('error', () => undefined); // the workers report Redis errors
+      recordRuns(bus, client, settings.prefix, log);
       const worker = new JobsWorker({
         connection: bullConnection(settings.redis, 'worker'),
         prefix: settings.prefix,
@@ -59,6 +69,16 @@ export function registerWork(program: Command): void {
         stopTimeoutMs: settings.stopTimeoutMs,
         bus,
         log,
+        pauseGuard: new PauseGuard(client, settings.prefix),
+      });
+      const heartbeat = new Heartbeat({
+        client,
+        prefix: settings.prefix,
+        role: 'worker',
+        queues: worker.queues,
+        bus,
+        // Forked by a daemon (which sets the slot): name it, so status can group them.
+        parentPid: process.env.JOBS_WORKER_SLOT !== undefined ? process.ppid : undefined,
       });
       const stopped = new Promise<void>((resolve) => {
         onStopSignals(
@@ -69,7 +89,11 @@ export function registerWork(program: Command): void {
         process.once('disconnect', () => void worker.stop('daemon gone').then(resolve));
       });
       worker.start();
+      heartbeat.start();
       await stopped;
+      await heartbeat.stop();
+      await Promise.race([client.quit().catch(() => undefined), sleep(1_000)]);
+      client.disconnect();
     });
 }
 
