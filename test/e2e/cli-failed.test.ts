@@ -36,7 +36,11 @@ describe('jobs failed, retry, prune and history', () => {
     const failed = await project.json<FailedRow[]>(['failed']);
     expect(failed).toHaveLength(1);
     const [job] = failed as [FailedRow];
-    expect(job).toMatchObject({ name: 'flaky', queue: 'default', error: 'module ./flaky.js threw: disk full on /srv' });
+    expect(job).toMatchObject({
+      name: 'flaky',
+      queue: 'default',
+      error: 'module ./flaky.js threw: disk full on /srv',
+    });
     const table = await project.table(['failed']);
     expect(table.map((row) => row[0])).toEqual([job.id]);
     expect(table[0]?.at(-1)).toBe('module ./flaky.js threw: disk full on /srv');
@@ -47,7 +51,9 @@ describe('jobs failed, retry, prune and history', () => {
     expect(retry.code).toBe(0);
     await eventually(async () => {
       const rows = await project.json<FailedRow[]>(['failed']);
-      return rows.length === 0 && readRuns(project.env.RUNS_FILE as string).length === 2 ? true : undefined;
+      return rows.length === 0 && readRuns(project.env.RUNS_FILE as string).length === 2
+        ? true
+        : undefined;
     });
 
     // Two more failures, then prune with no grace empties the list.
@@ -61,16 +67,25 @@ describe('jobs failed, retry, prune and history', () => {
     expect((await project.jobs(['failed'])).stdout).toBe('no failed jobs\n');
 
     const history = await project.json<RunRecord[]>(['history', 'flaky']);
-    expect(history.map((entry) => entry.status)).toEqual(['failed', 'failed', 'completed', 'failed']);
+    expect(history.map((entry) => entry.status)).toEqual([
+      'failed',
+      'failed',
+      'completed',
+      'failed',
+    ]);
     for (let i = 1; i < history.length; i++)
       expect(history[i - 1]!.startedAt).toBeGreaterThanOrEqual(history[i]!.startedAt);
     for (const entry of history) expect(entry.durationMs).toBeGreaterThanOrEqual(50);
     expect(history[0]?.detail).toBe('module ./flaky.js threw: disk full on /srv');
     expect(history[2]?.detail).toBe('{"ok":true}');
     const rows = await project.table(['history', 'flaky']);
-    expect(rows.map((row) => [row[0], row[2]])).toEqual(history.map((entry) => [entry.id, entry.status]));
+    expect(rows.map((row) => [row[0], row[2]])).toEqual(
+      history.map((entry) => [entry.id, entry.status]),
+    );
 
-    const list = await project.json<{ name: string; lastRun: { status: string } | null }[]>(['list']);
+    const list = await project.json<{ name: string; lastRun: { status: string } | null }[]>([
+      'list',
+    ]);
     expect(list).toMatchObject([{ name: 'flaky', lastRun: { status: 'failed' } }]);
   });
 

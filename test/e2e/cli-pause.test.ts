@@ -54,7 +54,9 @@ describe('jobs pause and resume', () => {
     await sleep(4_000);
     const pending = await project.json<PendingRow[]>(['pending']);
     expect(pending.some((row) => row.state === 'paused' && row.name === 'tick')).toBe(true);
-    expect((await project.table(['pending'])).map((row) => row[0])).toEqual(pending.map((row) => row.id));
+    expect((await project.table(['pending'])).map((row) => row[0])).toEqual(
+      pending.map((row) => row.id),
+    );
 
     const resumedAt = Date.now();
     // The slow run, started before the pause, finished during it; nothing else started.
@@ -66,7 +68,10 @@ describe('jobs pause and resume', () => {
 
     expect((await project.jobs(['resume'])).code).toBe(0);
     await eventually(
-      async () => (runs().some((run) => run.name === 'tick' && run.started > resumedAt + 1000) ? true : undefined),
+      async () =>
+        runs().some((run) => run.name === 'tick' && run.started > resumedAt + 1000)
+          ? true
+          : undefined,
       10_000,
       'a tick after resume',
     );
@@ -85,6 +90,8 @@ describe('jobs pause and resume', () => {
     const skippedIds = new Set(skipped.map((entry) => entry.id));
     expect(runs().filter((run) => skippedIds.has(run.id))).toEqual([]);
     // The on-demand run enqueued during the pause ran after the resume.
-    expect(history.some((entry) => entry.status === 'completed' && !entry.id.startsWith('repeat:'))).toBe(true);
+    expect(
+      history.some((entry) => entry.status === 'completed' && !entry.id.startsWith('repeat:')),
+    ).toBe(true);
   });
 });
