@@ -37,12 +37,20 @@ const DEFINITIONS = `jobs:
 
 let dir: string;
 let worker: CliProcess;
-const env = () => ({ REDIS_URL: redisUrl, JOBS_PREFIX: prefix, RUNS_FILE: path.join(dir, 'runs.jsonl') });
-const runJob = (...args: string[]) => runCli(['run-job', '--config', 'jobs.yaml', ...args], { cwd: dir, env: env() });
+const env = () => ({
+  REDIS_URL: redisUrl,
+  JOBS_PREFIX: prefix,
+  RUNS_FILE: path.join(dir, 'runs.jsonl'),
+});
+const runJob = (...args: string[]) =>
+  runCli(['run-job', '--config', 'jobs.yaml', ...args], { cwd: dir, env: env() });
 
 beforeAll(async () => {
   dir = writeProject({ 'jobs.yaml': DEFINITIONS, 'record.js': RECORDING_HANDLER });
-  worker = CliProcess.start(['work', '--config', 'jobs.yaml', '--concurrency', '4'], { cwd: dir, env: env() });
+  worker = CliProcess.start(['work', '--config', 'jobs.yaml', '--concurrency', '4'], {
+    cwd: dir,
+    env: env(),
+  });
   await worker.waitFor((line) => line.msg === 'worker started');
 });
 
@@ -54,8 +62,12 @@ describe('handlers', () => {
   it('runs a module job and prints its summary', async () => {
     const result = await runJob('record', '--data', '{"n":1}');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^record \d+ completed in \d+ms \(attempt 1\)\n\{"ok":true,"attempt":1\}/);
-    expect(readRuns(path.join(dir, 'runs.jsonl')).filter((run) => run.name === 'record')).toHaveLength(1);
+    expect(result.stdout).toMatch(
+      /^record \d+ completed in \d+ms \(attempt 1\)\n\{"ok":true,"attempt":1\}/,
+    );
+    expect(
+      readRuns(path.join(dir, 'runs.jsonl')).filter((run) => run.name === 'record'),
+    ).toHaveLength(1);
   });
 
   it('fails a module that throws, saying which module and why', async () => {
@@ -69,11 +81,17 @@ describe('handlers', () => {
     const result = await runJob('exits-3', '--json');
     expect(result.code).toBe(1);
     const printed = JSON.parse(result.stdout) as { error: string; id: string };
-    expect(printed.error).toBe("command 'echo working; echo \"no such table\" >&2; exit 3' exited with code 3: no such table");
+    expect(printed.error).toBe(
+      'command \'echo working; echo "no such table" >&2; exit 3\' exited with code 3: no such table',
+    );
     const queue = new Queue('default', { connection: { url: redisUrl }, prefix });
     try {
       const { logs } = await queue.getJobLogs(printed.id);
-      expect(JSON.parse(logs[0] ?? '{}')).toMatchObject({ exitCode: 3, stdout: 'working\n', stderr: 'no such table\n' });
+      expect(JSON.parse(logs[0] ?? '{}')).toMatchObject({
+        exitCode: 3,
+        stdout: 'working\n',
+        stderr: 'no such table\n',
+      });
     } finally {
       await queue.close();
     }
@@ -83,7 +101,11 @@ describe('handlers', () => {
     const result = await runJob('env-check', '--data', '{"batch":5}', '--json');
     expect(result.code).toBe(0);
     const printed = JSON.parse(result.stdout) as { summary: { stdout: string; exitCode: number } };
-    expect(printed.summary).toEqual({ exitCode: 0, stdout: 'env-check 1 {"batch":5} hello\n', stderr: '' });
+    expect(printed.summary).toEqual({
+      exitCode: 0,
+      stdout: 'env-check 1 {"batch":5} hello\n',
+      stderr: '',
+    });
   });
 
   it('kills the whole process group of a command that times out', async () => {
@@ -101,7 +123,9 @@ describe('handlers', () => {
   it('retries with a fixed backoff', async () => {
     const result = await runJob('retried-fixed');
     expect(result.code).toBe(1);
-    const runs = readRuns(path.join(dir, 'runs.jsonl')).filter((run) => run.name === 'retried-fixed');
+    const runs = readRuns(path.join(dir, 'runs.jsonl')).filter(
+      (run) => run.name === 'retried-fixed',
+    );
     expect(runs.map((run) => run.attempt)).toEqual([1, 2, 3]);
     const gaps = runs.slice(1).map((run, i) => run.at - (runs[i] as { at: number }).at);
     for (const gap of gaps) {
@@ -113,9 +137,13 @@ describe('handlers', () => {
   it('retries with an exponential backoff', async () => {
     const result = await runJob('retried-exponential');
     expect(result.code).toBe(1);
-    const runs = readRuns(path.join(dir, 'runs.jsonl')).filter((run) => run.name === 'retried-exponential');
+    const runs = readRuns(path.join(dir, 'runs.jsonl')).filter(
+      (run) => run.name === 'retried-exponential',
+    );
     expect(runs.map((run) => run.attempt)).toEqual([1, 2, 3]);
-    const [first, second] = runs.slice(1).map((run, i) => run.at - (runs[i] as { at: number }).at) as [number, number];
+    const [first, second] = runs
+      .slice(1)
+      .map((run, i) => run.at - (runs[i] as { at: number }).at) as [number, number];
     expect(first).toBeGreaterThanOrEqual(400);
     expect(second).toBeGreaterThanOrEqual(800);
     expect(second).toBeGreaterThan(first);
@@ -133,7 +161,9 @@ describe('handlers', () => {
       }
       expect(state).toBe('failed');
       const failed = await queue.getJob(job.id as string);
-      expect(failed?.failedReason).toMatch(/^no job named 'ghost' in .*jobs\.yaml; known jobs: env-check, exits-3, record/);
+      expect(failed?.failedReason).toMatch(
+        /^no job named 'ghost' in .*jobs\.yaml; known jobs: env-check, exits-3, record/,
+      );
       expect(failed?.attemptsMade).toBe(1);
       expect((await queue.getFailed()).map((entry) => entry.id)).toContain(job.id);
     } finally {

@@ -65,7 +65,10 @@ describe('schedules through jobs start', () => {
 
   it('adds no run when a daemon re-syncs an unchanged file', async () => {
     // A new `every` scheduler runs at once; a re-sync of the same one must not run it again.
-    const dir = writeProject({ 'jobs.yaml': `jobs:\n  slow-beat:\n    every: 6s\n    module: ./record.js\n`, 'record.js': RECORDING_HANDLER });
+    const dir = writeProject({
+      'jobs.yaml': `jobs:\n  slow-beat:\n    every: 6s\n    module: ./record.js\n`,
+      'record.js': RECORDING_HANDLER,
+    });
     const prefix = uniquePrefix();
     const first = startDaemon(dir, prefix);
     await first.waitFor((line) => line.msg === 'job slow-beat completed');
@@ -119,7 +122,9 @@ describe('schedules through jobs start', () => {
     });
     const prefix = uniquePrefix();
     const daemons = [startDaemon(dir, prefix), startDaemon(dir, prefix)];
-    await Promise.all(daemons.map((daemon) => daemon.waitFor((line) => line.msg === 'daemon started')));
+    await Promise.all(
+      daemons.map((daemon) => daemon.waitFor((line) => line.msg === 'daemon started')),
+    );
     await sleep(12_500);
     await Promise.all(daemons.map((daemon) => daemon.stop()));
     const runs = readRuns(path.join(dir, 'runs.jsonl'));
@@ -129,7 +134,9 @@ describe('schedules through jobs start', () => {
     expect(secondTicks.length).toBeGreaterThanOrEqual(10);
     expect([...perTick.entries()].filter(([, count]) => count > 1)).toEqual([]);
     // Ticks are consecutive seconds: none lost either.
-    const seconds = secondTicks.map((id) => Number(id.split(':').pop()) / 1000).sort((a, b) => a - b);
+    const seconds = secondTicks
+      .map((id) => Number(id.split(':').pop()) / 1000)
+      .sort((a, b) => a - b);
     expect((seconds.at(-1) as number) - (seconds[0] as number) + 1).toBe(seconds.length);
   });
 });

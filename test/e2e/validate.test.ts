@@ -49,7 +49,7 @@ const EXPECTED = [
   "module './not-a-handler.js' of job 'no-function' at jobs.yaml:19:13: exports no function",
   "timezone 'Europe/Nowhere' of job 'zone' at jobs.yaml:22:15: unknown time zone",
   "every of job 'bad-every' at jobs.yaml:25:12: '3 weeks' is not a duration",
-  'overlap of job \'bad-overlap\' at jobs.yaml:28:14: must be one of forbid, allow',
+  "overlap of job 'bad-overlap' at jobs.yaml:28:14: must be one of forbid, allow",
   "module of job 'two-handlers' at jobs.yaml:32:13: a job has either a 'command' or a 'module', not both",
 ];
 
@@ -60,14 +60,19 @@ describe('jobs validate', () => {
     expect(result.code).toBe(78);
     const lines = result.stderr.trim().split('\n');
     for (const expected of EXPECTED) {
-      expect(lines.some((line) => line.includes(expected)), `missing: ${expected}\n${result.stderr}`).toBe(true);
+      expect(
+        lines.some((line) => line.includes(expected)),
+        `missing: ${expected}\n${result.stderr}`,
+      ).toBe(true);
     }
     expect(lines).toHaveLength(EXPECTED.length);
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
   it('reports YAML syntax errors and duplicate job names with their position', async () => {
-    const dir = writeProject({ 'jobs.yaml': 'jobs:\n  a:\n    command: "true"\n  a:\n    command: "false"\n' });
+    const dir = writeProject({
+      'jobs.yaml': 'jobs:\n  a:\n    command: "true"\n  a:\n    command: "false"\n',
+    });
     const result = await runCli(['validate', '--config', 'jobs.yaml'], { cwd: dir });
     expect(result.code).toBe(78);
     expect(result.stderr).toMatch(/^jobs\.yaml:4:3: .*unique/m);
@@ -89,10 +94,13 @@ describe('jobs validate', () => {
     const dir = writeProject({ 'jobs.yaml': BAD, 'not-a-handler.js': 'export const value = 1;\n' });
     const prefix = uniquePrefix();
     const redisUrl = inject('redisUrl');
-    const result = await runCli(['start', '--config', path.join(dir, 'jobs.yaml'), '--workers', '0'], {
-      cwd: dir,
-      env: { REDIS_URL: redisUrl, JOBS_PREFIX: prefix },
-    });
+    const result = await runCli(
+      ['start', '--config', path.join(dir, 'jobs.yaml'), '--workers', '0'],
+      {
+        cwd: dir,
+        env: { REDIS_URL: redisUrl, JOBS_PREFIX: prefix },
+      },
+    );
     expect(result.code).toBe(78);
     const client = new Redis(redisUrl);
     try {

@@ -2,12 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { checkCron, nextCronRuns, normalizeCron } from '../../src/definitions/cron.js';
 
 describe('cron expressions', () => {
-  it.each(['0 3 * * *', '*/5 * * * * *', '0 0 1 jan,jul mon-fri', '@hourly', '@daily', '@weekly', '@monthly', '@yearly', '0 0 L * *'])(
-    'accepts %s',
-    (expression) => {
-      expect(checkCron(expression)).toBeUndefined();
-    },
-  );
+  it.each([
+    '0 3 * * *',
+    '*/5 * * * * *',
+    '0 0 1 jan,jul mon-fri',
+    '@hourly',
+    '@daily',
+    '@weekly',
+    '@monthly',
+    '@yearly',
+    '0 0 L * *',
+  ])('accepts %s', (expression) => {
+    expect(checkCron(expression)).toBeUndefined();
+  });
 
   it.each([
     ['*/61 * * * *', 'minute 61 is out of range 0-59'],
@@ -40,10 +47,20 @@ describe('cron expressions', () => {
 
   it('runs a job in the skipped hour once, and one in the repeated hour once, in Berlin', () => {
     // 02:30 does not exist on 2027-03-28; 02:30 exists twice on 2027-10-31.
-    const spring = nextCronRuns('30 2 * * *', 'Europe/Berlin', 2, new Date('2027-03-27T12:00:00Z')).map((d) => d.toISOString());
+    const spring = nextCronRuns(
+      '30 2 * * *',
+      'Europe/Berlin',
+      2,
+      new Date('2027-03-27T12:00:00Z'),
+    ).map((d) => d.toISOString());
     expect(spring).toHaveLength(2);
     expect(new Set(spring.map((iso) => iso.slice(0, 10))).size).toBe(2);
-    const autumn = nextCronRuns('30 2 * * *', 'Europe/Berlin', 2, new Date('2027-10-30T12:00:00Z')).map((d) => d.toISOString());
+    const autumn = nextCronRuns(
+      '30 2 * * *',
+      'Europe/Berlin',
+      2,
+      new Date('2027-10-30T12:00:00Z'),
+    ).map((d) => d.toISOString());
     expect(autumn[0]).toBe('2027-10-31T00:30:00.000Z');
     expect(autumn[1]?.startsWith('2027-11-01')).toBe(true);
   });

@@ -15,9 +15,12 @@ describe('durations', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', 'forever', '3 weeks', '10w', '-5s', 's', -1, Number.NaN, null, {}])('rejects %s', (value) => {
-    expect(parseDuration(value)).toBeUndefined();
-  });
+  it.each(['', 'forever', '3 weeks', '10w', '-5s', 's', -1, Number.NaN, null, {}])(
+    'rejects %s',
+    (value) => {
+      expect(parseDuration(value)).toBeUndefined();
+    },
+  );
 
   it('formats back to the shortest exact unit', () => {
     expect(formatDuration(86_400_000)).toBe('1d');
