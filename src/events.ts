@@ -41,6 +41,7 @@ export interface JobsEvents {
     durationMs: number;
   };
   'metrics:listening': { url: string };
+  'queue:pruned': { queue: string; failed: number; completed: number };
   'redis:ready': { target: string; version?: string };
   'redis:error': { target: string; error: string };
   'redis:warning': { message: string };

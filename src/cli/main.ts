@@ -3,7 +3,14 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { ConfigError, EXIT, JobsError } from '../errors.js';
 import { loadDotenvOnce } from '../config/settings.js';
+import { registerFailed } from './commands/failed.js';
+import { registerHistory } from './commands/history.js';
 import { registerList } from './commands/list.js';
+import { registerPause } from './commands/pause.js';
+import { registerPending } from './commands/pending.js';
+import { registerPrune } from './commands/prune.js';
+import { registerRetry } from './commands/retry.js';
+import { registerStatus } from './commands/status.js';
 import { registerRunJob } from './commands/run-job.js';
 import { registerStart } from './commands/start.js';
 import { registerValidate } from './commands/validate.js';
@@ -25,6 +32,13 @@ export function buildProgram(): Command {
     registerValidate,
     registerRunJob,
     registerList,
+    registerPending,
+    registerFailed,
+    registerRetry,
+    registerPrune,
+    registerHistory,
+    registerPause,
+    registerStatus,
   ]) {
     register(program);
   }

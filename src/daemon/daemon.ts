@@ -1,6 +1,9 @@
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { childEnvironment, type Settings } from '../config/settings.js';
 import { loadDefinitions } from '../definitions/load.js';
+import { Heartbeat } from '../heartbeat/heartbeat.js';
+import { Pruner } from '../maintenance/prune.js';
 import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
@@ -33,6 +36,9 @@ export class Daemon {
   private metricsServer: MetricsServer | undefined;
   private monitor: Redis | undefined;
   private definitions: Definitions | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private pruner: Pruner | undefined;
+  private readonly queues = new Map<string, Queue>();
   private stopping: Promise<void> | undefined;
   private resolveStopped: () => void = () => undefined;
   /** Resolves once the daemon has stopped (after a signal or stop()). */
@@ -62,6 +68,15 @@ export class Daemon {
     if (this.stopping) return;
 
     if (this.options.scheduler) await this.sync(this.definitions);
+    this.heartbeat = new Heartbeat({
+      client: this.client,
+      prefix: settings.prefix,
+      role: 'daemon',
+      queues: queueNames(this.definitions),
+    });
+    this.heartbeat.start();
+    // Every scheduling daemon prunes; clean is idempotent, so several doing it is harmless.
+    if (this.options.scheduler) this.startPruner();
     this.pool = new WorkerPool({
       size: settings.workers,
       args: [
@@ -131,6 +146,34 @@ export class Daemon {
     this.pool?.forceStop();
   }
 
+  private startPruner(): void {
+    const { settings, bus, log } = this.options;
+    this.pruner = new Pruner({
+      queues: () => queueNames(this.definitions).map((name) => this.queue(name)),
+      ages: { failedMs: settings.failedRetentionMs, completedMs: settings.completedRetentionMs },
+      onPruned: (results) => {
+        for (const result of results)
+          if (result.failed + result.completed > 0) bus.emit('queue:pruned', result);
+      },
+      onError: (error) => log.error({ error: error.message }, 'prune failed'),
+    });
+    this.pruner.start();
+  }
+
+  private queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      const { settings } = this.options;
+      queue = new Queue(name, {
+        connection: bullConnection(settings.redis, 'worker'),
+        prefix: settings.prefix,
+      });
+      queue.on('error', () => undefined); // Redis errors are reported by the daemon's client
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
   private async sync(definitions: Definitions): Promise<void> {
     const { settings, bus } = this.options;
     const started = Date.now();
@@ -148,10 +191,16 @@ export class Daemon {
   }
 
   private async stopAll(): Promise<void> {
+    await this.pruner?.stop();
     await this.pool?.stop();
     await this.metricsServer?.stop();
     await this.metrics?.close();
     this.monitor?.disconnect();
+    await this.heartbeat?.stop();
+    await Promise.race([
+      Promise.allSettled([...this.queues.values()].map((queue) => queue.close())),
+      new Promise((resolve) => setTimeout(resolve, 2_000)),
+    ]);
     if (this.client) {
       await Promise.race([
         this.client.quit().catch(() => undefined),
@@ -162,4 +211,9 @@ export class Daemon {
     await this.embedded?.stop();
     this.resolveStopped();
   }
+}
+
+function queueNames(definitions: Definitions | undefined): string[] {
+  const names = new Set([...(definitions?.jobs.values() ?? [])].map((job) => job.queue));
+  return names.size > 0 ? [...names].sort() : ['default'];
 }

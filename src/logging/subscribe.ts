@@ -70,6 +70,12 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
     ),
   );
   bus.on('metrics:listening', (e) => log.info({ url: e.url }, 'metrics listening'));
+  bus.on('queue:pruned', (e) =>
+    log.info(
+      { queue: e.queue, failed: e.failed, completed: e.completed },
+      `pruned ${e.failed} failed and ${e.completed} completed jobs`,
+    ),
+  );
   bus.on('redis:ready', (e) => log.info({ redis: e.target, version: e.version }, 'redis ready'));
   bus.on('redis:error', (e) => log.error({ redis: e.target, error: e.error }, 'redis unreachable'));
   bus.on('redis:warning', (e) => log.warn(e.message));

@@ -11,4 +11,35 @@ export const META = Object.freeze({
   definitions: 'definitions',
   /** string: lock held while one daemon makes the schedules match the file. */
   syncLock: 'sync-lock',
+  /** hash: job name → JSON of its last finished run (`jobs list`). */
+  lastRun: 'last-run',
+  /** list: the newest runs of every job, newest first (`jobs history`). */
+  history: 'history',
+  /** set: ids of processes that have written a heartbeat (`jobs status`). */
+  processes: 'processes',
+  /** hash: queue → ms since it is paused by `jobs pause`. */
+  paused: 'paused',
 });
+
+/** list: the newest runs of one job, newest first (`jobs history NAME`). */
+export function historyKey(prefix: string, job: string): string {
+  return metaKey(prefix, `history:${job}`);
+}
+
+/** string with a TTL: one process's heartbeat; gone when the process is. */
+export function heartbeatKey(prefix: string, processId: string): string {
+  return metaKey(prefix, `heartbeat:${processId}`);
+}
+
+/** sorted set: the pause windows of a queue, `start:end` scored by end (ms). */
+export function pauseWindowsKey(prefix: string, queue: string): string {
+  return metaKey(prefix, `pause-windows:${queue}`);
+}
+
+/**
+ * BullMQ's sorted set of a queue's job schedulers (member: scheduler id, score: the next
+ * tick's time). Read directly because a worker has no Queue instance to ask.
+ */
+export function schedulersKey(prefix: string, queue: string): string {
+  return `${prefix}:${queue}:repeat`;
+}

@@ -3,6 +3,7 @@ import { formatDuration } from '../definitions/duration.js';
 import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus, JobRef } from '../events.js';
 import type { Logger } from '../logging/logger.js';
+import type { PauseGuard } from './pause-guard.js';
 import { CommandFailedError, runCommand } from './run-command.js';
 import { runModule } from './run-module.js';
 import type { RunInput } from './run-input.js';
@@ -15,6 +16,8 @@ export interface ProcessorDeps {
   definitions: Definitions;
   bus: JobsEventBus;
   log: Logger;
+  /** Skips the ticks that fell in a pause (`jobs pause`); without it every tick runs. */
+  pauseGuard?: PauseGuard;
 }
 
 /**
@@ -22,7 +25,7 @@ export interface ProcessorDeps {
  * the timeout, emits the lifecycle events and stores the summary (the return value) or
  * the failure with the output tail.
  */
-export function createProcessor({ definitions, bus, log }: ProcessorDeps) {
+export function createProcessor({ definitions, bus, log, pauseGuard }: ProcessorDeps) {
   const known = [...definitions.jobs.keys()].sort().join(', ');
 
   return async function processJob(
@@ -36,6 +39,14 @@ export function createProcessor({ definitions, bus, log }: ProcessorDeps) {
       id: job.id ?? '',
       attempt: job.attemptsMade + 1,
     };
+    const skipped = await findSkippedTicks(pauseGuard, job, definitions);
+    if (skipped) {
+      for (const tick of skipped) {
+        const id = `repeat:${job.repeatJobKey}:${tick}`;
+        bus.emit('job:skipped', { ...ref, id, reason: 'queue paused' });
+      }
+      return { skipped: skipped.length, reason: 'queue paused' };
+    }
     const startedAt = Date.now();
     const scheduledAt = job.attemptsMade === 0 ? scheduledTime(job) : undefined;
     bus.emit('job:started', { ...ref, startedAt, scheduledAt });
@@ -120,6 +131,19 @@ export function createProcessor({ definitions, bus, log }: ProcessorDeps) {
       stopSignal?.removeEventListener('abort', onStop);
     }
   };
+}
+
+async function findSkippedTicks(
+  guard: PauseGuard | undefined,
+  job: Job,
+  definitions: Definitions,
+): Promise<number[] | undefined> {
+  if (!guard) return undefined;
+  try {
+    return await guard.findSkippedTicks(job, definitions.jobs.get(job.name));
+  } catch {
+    return undefined; // cannot tell (Redis hiccup): run the tick rather than lose it
+  }
 }
 
 /** A scheduler's job id is `repeat:<scheduler id>:<tick ms>`: the time the tick was due. */

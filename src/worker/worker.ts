@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
+import type { PauseGuard } from './pause-guard.js';
 import { createProcessor } from './processor.js';
 
 /**
@@ -28,6 +29,7 @@ export interface JobsWorkerOptions {
   stopTimeoutMs: number;
   bus: JobsEventBus;
   log: Logger;
+  pauseGuard?: PauseGuard;
 }
 
 /** One worker process's consumers: a BullMQ Worker per queue, started and stopped together. */

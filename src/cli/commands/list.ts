@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
-import { Queue } from 'bullmq';
-import { loadSettings } from '../../config/settings.js';
 import { nextCronRuns } from '../../definitions/cron.js';
 import { formatDuration } from '../../definitions/duration.js';
-import { bullConnection, connectProducer } from '../../redis/connection.js';
-import { META, metaKey } from '../../redis/keys.js';
-import { parseStored, type StoredDefinition } from '../../schedule/sync.js';
+import { readLastRuns } from '../../runs/records.js';
+import type { StoredDefinition } from '../../schedule/sync.js';
+import { parseLimit, withContext } from '../context.js';
 import { environmentHelp, REDIS_ENV } from '../environment-help.js';
-import { formatTime, printJson, printTable } from '../output.js';
+import { formatInZone, formatMs, formatTime, printJson, printTable } from '../output.js';
 
 interface ListRow {
   name: string;
@@ -15,40 +13,33 @@ interface ListRow {
   schedule: string | null;
   timezone: string;
   enabled: boolean;
+  /** ISO times in UTC; the table also shows them in the job's zone. */
   nextRuns: string[];
+  lastRun: { status: string; startedAt: string; durationMs: number; id: string } | null;
   description: string;
 }
 
 export function registerList(program: Command): void {
   program
     .command('list')
-    .description('the job definitions as Redis sees them, with their next runs')
-    .option('--next <n>', 'show the next N runs of each job', '1')
+    .description(
+      "the job definitions as Redis sees them: next runs, last run's status and duration",
+    )
+    .option('--next <n>', 'show the next N runs of each job', parseLimit, 1)
     .option('--json', 'print one JSON document')
     .addHelpText('after', environmentHelp(REDIS_ENV))
-    .action(async (flags: { next: string; json?: boolean }, command: Command) => {
-      const global = command.optsWithGlobals<{ config?: string }>();
-      const settings = loadSettings({ config: global.config });
-      const count = Math.max(1, Number.parseInt(flags.next, 10) || 1);
-      const client = await connectProducer(settings);
-      const queues = new Map<string, Queue>();
-      try {
-        const stored = [
-          ...parseStored(await client.hgetall(metaKey(settings.prefix, META.definitions))).values(),
-        ].sort((a, b) => a.name.localeCompare(b.name));
+    .action((flags: { next: number; json?: boolean }, command: Command) =>
+      withContext(command, async (context) => {
+        const stored = [...(await context.stored()).values()].sort((a, b) =>
+          a.name.localeCompare(b.name),
+        );
+        const lastRuns = await readLastRuns(context.client, context.prefix);
         const rows: ListRow[] = [];
         for (const definition of stored) {
-          let queue = queues.get(definition.queue);
-          if (!queue) {
-            queue = new Queue(definition.queue, {
-              connection: bullConnection(settings.redis, 'producer'),
-              prefix: settings.prefix,
-            });
-            queues.set(definition.queue, queue);
-          }
           const scheduler = definition.fingerprint
-            ? await queue.getJobScheduler(definition.name)
+            ? await context.queue(definition.queue).getJobScheduler(definition.name)
             : undefined;
+          const last = lastRuns.get(definition.name);
           rows.push({
             name: definition.name,
             queue: definition.queue,
@@ -56,8 +47,18 @@ export function registerList(program: Command): void {
             timezone: definition.timezone,
             enabled: definition.enabled,
             nextRuns: scheduler?.next
-              ? nextRuns(definition, scheduler.next, count).map((ms) => new Date(ms).toISOString())
+              ? nextRuns(definition, scheduler.next, flags.next).map((ms) =>
+                  new Date(ms).toISOString(),
+                )
               : [],
+            lastRun: last
+              ? {
+                  status: last.status,
+                  startedAt: new Date(last.startedAt).toISOString(),
+                  durationMs: last.durationMs,
+                  id: last.id,
+                }
+              : null,
             description: definition.description,
           });
         }
@@ -73,24 +74,30 @@ export function registerList(program: Command): void {
             'NAME',
             'QUEUE',
             'SCHEDULE',
-            'ZONE',
             'ENABLED',
-            count > 1 ? 'NEXT RUNS (UTC)' : 'NEXT RUN (UTC)',
+            flags.next > 1 ? 'NEXT RUNS' : 'NEXT RUN',
+            'LAST RUN',
           ],
           rows.map((row) => [
             row.name,
             row.queue,
             row.schedule ?? 'on demand',
-            row.timezone,
             row.enabled ? 'yes' : 'no',
-            row.nextRuns.map((iso) => formatTime(Date.parse(iso))).join('\n') || '-',
+            row.nextRuns.map((iso) => describeTime(Date.parse(iso), row.timezone)).join('\n') ||
+              '-',
+            row.lastRun
+              ? `${row.lastRun.status} ${formatTime(Date.parse(row.lastRun.startedAt))} in ${formatMs(row.lastRun.durationMs)}`
+              : '-',
           ]),
         );
-      } finally {
-        await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
-        client.disconnect();
-      }
-    });
+      }),
+    );
+}
+
+/** The time in the job's zone, and in UTC when that differs. */
+function describeTime(ms: number, timezone: string): string {
+  const utc = formatTime(ms);
+  return timezone === 'UTC' ? utc : `${formatInZone(ms, timezone)} (${utc})`;
 }
 
 function describeSchedule(definition: StoredDefinition): string | null {

@@ -1,12 +1,17 @@
 import type { Command } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSettings } from '../../config/settings.js';
 import { loadDefinitions } from '../../definitions/load.js';
 import { JobsEventBus } from '../../events.js';
 import { createLogger } from '../../logging/logger.js';
 import { logEvents } from '../../logging/subscribe.js';
+import { Redis } from 'ioredis';
+import { Heartbeat } from '../../heartbeat/heartbeat.js';
 import { relayEventsToParent } from '../../metrics/relay.js';
 import { serveWorkerMetrics } from '../../metrics/worker-metrics.js';
-import { bullConnection } from '../../redis/connection.js';
+import { bullConnection, connectionOptions } from '../../redis/connection.js';
+import { recordRuns } from '../../runs/recorder.js';
+import { PauseGuard } from '../../worker/pause-guard.js';
 import { JobsWorker } from '../../worker/worker.js';
 import { environmentHelp } from '../environment-help.js';
 import { onStopSignals } from '../signals.js';
@@ -64,6 +69,11 @@ export function registerWork(program: Command): void {
       const log = createLogger(settings.logLevel, { role: 'worker' });
       const bus = new JobsEventBus();
       logEvents(bus, log);
+      // One extra connection for run records, pause windows and the heartbeat. It queues
+      // commands while Redis is away, as the BullMQ workers wait for it too.
+      const client = new Redis(connectionOptions(settings.redis, 'worker'));
+      client.on('error', () => undefined); // the workers report Redis errors
+      recordRuns(bus, client, settings.prefix, log);
       const worker = new JobsWorker({
         connection: bullConnection(settings.redis, 'worker'),
         prefix: settings.prefix,
@@ -73,6 +83,16 @@ export function registerWork(program: Command): void {
         stopTimeoutMs: settings.stopTimeoutMs,
         bus,
         log,
+        pauseGuard: new PauseGuard(client, settings.prefix),
+      });
+      const heartbeat = new Heartbeat({
+        client,
+        prefix: settings.prefix,
+        role: 'worker',
+        queues: worker.queues,
+        bus,
+        // Forked by a daemon (which sets the slot): name it, so status can group them.
+        parentPid: process.env.JOBS_WORKER_SLOT !== undefined ? process.ppid : undefined,
       });
       const activeJobs = () => worker.activeCount();
       // Forked by a daemon: it counts our runs. On our own: we serve them, if asked.
@@ -90,9 +110,13 @@ export function registerWork(program: Command): void {
         process.once('disconnect', () => void worker.stop('daemon gone').then(resolve));
       });
       worker.start();
+      heartbeat.start();
       await stopped;
       await relay?.flush();
       await stopMetrics?.();
+      await heartbeat.stop();
+      await Promise.race([client.quit().catch(() => undefined), sleep(1_000)]);
+      client.disconnect();
     });
 }
 

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { readHeartbeats, type ProcessBeat } from '../../heartbeat/heartbeat.js';
+import { countQueue } from '../../queue/inspect.js';
+import { withContext } from '../context.js';
+import { environmentHelp, REDIS_ENV } from '../environment-help.js';
+import { formatAge, printJson, printTable } from '../output.js';
+
+interface StatusFlags {
+  json?: boolean;
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description(
+      'live daemons and workers on every host (from their heartbeats), and the count of jobs in each queue',
+    )
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', environmentHelp(REDIS_ENV))
+    .action((flags: StatusFlags, command: Command) =>
+      withContext(command, async (context) => {
+        const processes = await readHeartbeats(context.client, context.prefix);
+        const queues = [];
+        for (const name of await context.queueNames())
+          queues.push(await countQueue(context.queue(name)));
+        if (flags.json) return printJson({ processes, queues });
+        if (processes.length === 0) process.stdout.write('no live daemon or worker\n');
+        else
+          printTable(
+            ['HOST', 'PID', 'ROLE', 'UPTIME', 'JOBS DONE', 'CURRENT JOB'],
+            processes.map((beat) => [
+              beat.host,
+              beat.pid,
+              describeRole(beat),
+              formatAge(beat.startedAt),
+              beat.role === 'worker' ? beat.jobsDone : '-',
+              beat.current
+                .map((job) => `${job.name} ${job.id} (${formatAge(job.since)})`)
+                .join('\n') || '-',
+            ]),
+          );
+        process.stdout.write('\n');
+        printTable(
+          ['QUEUE', 'PAUSED', 'WAITING', 'ACTIVE', 'DELAYED', 'PRIORITIZED', 'FAILED', 'COMPLETED'],
+          queues.map((q) => [
+            q.queue,
+            q.paused ? 'yes' : 'no',
+            q.waiting,
+            q.active,
+            q.delayed,
+            q.prioritized,
+            q.failed,
+            q.completed,
+          ]),
+        );
+      }),
+    );
+}
+
+function describeRole(beat: ProcessBeat): string {
+  return beat.parentPid ? `${beat.role} of ${beat.parentPid}` : beat.role;
+}

@@ -1,0 +1,134 @@
+import os from 'node:os';
+import type { Redis } from 'ioredis';
+import type { JobsEventBus } from '../events.js';
+import { heartbeatKey, META, metaKey } from '../redis/keys.js';
+
+/**
+ * Every daemon and worker process writes a heartbeat this often: a key that expires after
+ * HEARTBEAT_TTL_MS. Three missed beats and the process drops out of `jobs status`, so a
+ * worker killed outright (SIGKILL, OOM, host lost) is gone from it within 15 s; one that
+ * stops cleanly deletes its key at once.
+ */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+export const HEARTBEAT_TTL_MS = 15_000;
+
+export interface CurrentJob {
+  id: string;
+  name: string;
+  queue: string;
+  since: number;
+}
+
+/** What one process says about itself in its heartbeat. */
+export interface ProcessBeat {
+  id: string;
+  host: string;
+  pid: number;
+  role: 'daemon' | 'worker';
+  /** A worker forked by a daemon: the daemon's pid. */
+  parentPid?: number;
+  startedAt: number;
+  beatAt: number;
+  queues: string[];
+  /** Runs this process finished (completed or failed). */
+  jobsDone: number;
+  current: CurrentJob[];
+}
+
+export interface HeartbeatOptions {
+  client: Redis;
+  prefix: string;
+  role: ProcessBeat['role'];
+  queues: readonly string[];
+  /** Job events to count runs and know the current ones (a worker's bus). */
+  bus?: JobsEventBus;
+  parentPid?: number;
+}
+
+/** Writes this process's heartbeat until stop(), which removes it. */
+export class Heartbeat {
+  private readonly beat: ProcessBeat;
+  private readonly current = new Map<string, CurrentJob>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: HeartbeatOptions) {
+    const host = os.hostname();
+    this.beat = {
+      id: `${host}:${process.pid}`,
+      host,
+      pid: process.pid,
+      role: options.role,
+      ...(options.parentPid ? { parentPid: options.parentPid } : {}),
+      startedAt: Date.now(),
+      beatAt: 0,
+      queues: [...options.queues],
+      jobsDone: 0,
+      current: [],
+    };
+    const bus = options.bus;
+    if (!bus) return;
+    bus.on('job:started', (e) =>
+      this.current.set(e.id, { id: e.id, name: e.name, queue: e.queue, since: e.startedAt }),
+    );
+    for (const event of ['job:completed', 'job:failed'] as const) {
+      bus.on(event, (e) => {
+        this.current.delete(e.id);
+        this.beat.jobsDone++;
+      });
+    }
+    bus.on('job:returned', (e) => this.current.delete(e.id));
+  }
+
+  start(): void {
+    if (this.timer || this.stopping) return;
+    void this.write();
+    this.timer = setInterval(() => void this.write(), HEARTBEAT_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Stops beating and deletes the heartbeat, so the process leaves `jobs status` at once. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.remove();
+    return this.stopping;
+  }
+
+  private async write(): Promise<void> {
+    const { client, prefix } = this.options;
+    this.beat.beatAt = Date.now();
+    this.beat.current = [...this.current.values()];
+    await client
+      .multi()
+      .set(heartbeatKey(prefix, this.beat.id), JSON.stringify(this.beat), 'PX', HEARTBEAT_TTL_MS)
+      .sadd(metaKey(prefix, META.processes), this.beat.id)
+      .exec()
+      .catch(() => undefined); // Redis away: the key expires and we reappear when it is back
+  }
+
+  private async remove(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    const { client, prefix } = this.options;
+    await Promise.race([
+      client
+        .multi()
+        .del(heartbeatKey(prefix, this.beat.id))
+        .srem(metaKey(prefix, META.processes), this.beat.id)
+        .exec()
+        .catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 1_000)),
+    ]);
+  }
+}
+
+/** The live processes, from their heartbeats; ids whose key expired are removed from the set. */
+export async function readHeartbeats(client: Redis, prefix: string): Promise<ProcessBeat[]> {
+  const setKey = metaKey(prefix, META.processes);
+  const ids = await client.smembers(setKey);
+  if (ids.length === 0) return [];
+  const values = await client.mget(ids.map((id) => heartbeatKey(prefix, id)));
+  const dead = ids.filter((_, index) => values[index] === null);
+  if (dead.length > 0) await client.srem(setKey, ...dead);
+  return values
+    .flatMap((value) => (value ? [JSON.parse(value) as ProcessBeat] : []))
+    .sort((a, b) => a.host.localeCompare(b.host) || a.startedAt - b.startedAt);
+}

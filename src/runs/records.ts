@@ -1,0 +1,89 @@
+import type { Redis } from 'ioredis';
+import { historyKey, META, metaKey } from '../redis/keys.js';
+
+/**
+ * A finished run as `jobs history` and `jobs list` show it. Kept by us, not read back
+ * from BullMQ's job hashes: finding one job's runs among 100,000 kept jobs would mean
+ * loading them all, and skipped ticks never were BullMQ jobs.
+ */
+export interface RunRecord {
+  id: string;
+  name: string;
+  queue: string;
+  status: 'completed' | 'failed' | 'skipped';
+  /** ms; for a skipped tick, the time it was due. */
+  startedAt: number;
+  durationMs: number;
+  attempt: number;
+  /** completed: the summary as JSON, cut to SUMMARY_CHARS; failed: the error's first line; skipped: why. */
+  detail: string;
+  /** failed only: another attempt follows. */
+  willRetry?: boolean;
+}
+
+/** Runs kept in each history list (all jobs, and each job's own): a log, not an archive. */
+export const HISTORY_KEEP = 1_000;
+/** A summary longer than this is cut in history (the full one stays with the BullMQ job). */
+export const SUMMARY_CHARS = 200;
+
+/**
+ * One round trip a finished run: push to both history lists, trim them, and (for a real
+ * run) set the job's last-run field. Cheap enough for the end of every run.
+ */
+export async function writeRunRecord(
+  client: Redis,
+  prefix: string,
+  record: RunRecord,
+): Promise<void> {
+  const json = JSON.stringify(record);
+  const all = metaKey(prefix, META.history);
+  const own = historyKey(prefix, record.name);
+  const multi = client
+    .multi()
+    .lpush(all, json)
+    .ltrim(all, 0, HISTORY_KEEP - 1)
+    .lpush(own, json)
+    .ltrim(own, 0, HISTORY_KEEP - 1);
+  if (record.status !== 'skipped') multi.hset(metaKey(prefix, META.lastRun), record.name, json);
+  await multi.exec();
+}
+
+/** The newest `limit` runs, of one job or of all, newest first. */
+export async function readHistory(
+  client: Redis,
+  prefix: string,
+  options: { name?: string; limit: number },
+): Promise<RunRecord[]> {
+  const key = options.name ? historyKey(prefix, options.name) : metaKey(prefix, META.history);
+  const items = await client.lrange(key, 0, options.limit - 1);
+  return items.flatMap((item) => parseRecord(item) ?? []);
+}
+
+/** Each job's last finished run, by job name. */
+export async function readLastRuns(client: Redis, prefix: string): Promise<Map<string, RunRecord>> {
+  const hash = await client.hgetall(metaKey(prefix, META.lastRun));
+  const runs = new Map<string, RunRecord>();
+  for (const [name, json] of Object.entries(hash)) {
+    const record = parseRecord(json);
+    if (record) runs.set(name, record);
+  }
+  return runs;
+}
+
+export function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
+}
+
+/** A summary as one short line of JSON. */
+export function summarize(summary: unknown): string {
+  const json = summary === undefined ? '' : (JSON.stringify(summary) ?? '');
+  return json.length > SUMMARY_CHARS ? `${json.slice(0, SUMMARY_CHARS - 1)}…` : json;
+}
+
+function parseRecord(json: string): RunRecord | undefined {
+  try {
+    return JSON.parse(json) as RunRecord;
+  } catch {
+    return undefined; // a record we cannot read is left out, not fatal to a listing
+  }
+}
