@@ -3,43 +3,57 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { ConfigError, EXIT, JobsError } from '../errors.js';
 import { loadDotenvOnce } from '../config/settings.js';
-import { registerFailed } from './commands/failed.js';
-import { registerHistory } from './commands/history.js';
-import { registerList } from './commands/list.js';
-import { registerPause } from './commands/pause.js';
-import { registerPending } from './commands/pending.js';
-import { registerPrune } from './commands/prune.js';
-import { registerRetry } from './commands/retry.js';
-import { registerStatus } from './commands/status.js';
-import { registerRunJob } from './commands/run-job.js';
-import { registerStart } from './commands/start.js';
-import { registerValidate } from './commands/validate.js';
-import { registerWork } from './commands/work.js';
-
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-/** Builds the `jobs` program: one file a command under commands/, each parse → call → print. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * One file a command under commands/, each parse → call → print. Each is imported only
+ * when it runs: a one-shot command must not pay for loading the daemon, the metrics and
+ * the YAML and schema libraries (start-up time is most of a `jobs failed`).
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  start: async () => (await import('./commands/start.js')).registerStart,
+  work: async () => (await import('./commands/work.js')).registerWork,
+  validate: async () => (await import('./commands/validate.js')).registerValidate,
+  'run-job': async () => (await import('./commands/run-job.js')).registerRunJob,
+  list: async () => (await import('./commands/list.js')).registerList,
+  pending: async () => (await import('./commands/pending.js')).registerPending,
+  failed: async () => (await import('./commands/failed.js')).registerFailed,
+  retry: async () => (await import('./commands/retry.js')).registerRetry,
+  prune: async () => (await import('./commands/prune.js')).registerPrune,
+  history: async () => (await import('./commands/history.js')).registerHistory,
+  pause: async () => (await import('./commands/pause.js')).registerPause,
+  resume: async () => (await import('./commands/pause.js')).registerPause,
+  status: async () => (await import('./commands/status.js')).registerStatus,
+};
+
+/** The command word in argv (skipping global options), if it names a known command. */
+function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--config') i++;
+    else if (!arg.startsWith('-')) return Object.hasOwn(COMMANDS, arg) ? arg : undefined;
+  }
+  return undefined;
+}
+
+/** Builds the `jobs` program with the command being run, or all of them for help and suggestions. */
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('jobs')
     .description('Run background jobs on cron and interval schedules, with a worker pool on Redis.')
     .version(version)
     .option('--config <file>', 'the definitions file (env JOBS_CONFIG, default ./jobs.yaml)')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [
-    registerStart,
-    registerWork,
-    registerValidate,
-    registerRunJob,
-    registerList,
-    registerPending,
-    registerFailed,
-    registerRetry,
-    registerPrune,
-    registerHistory,
-    registerPause,
-    registerStatus,
-  ]) {
+  const word = commandWord(argv);
+  const loaders = word
+    ? [COMMANDS[word] as () => Promise<Register>]
+    : [...new Set(Object.values(COMMANDS))];
+  const registered = new Set<Register>();
+  for (const register of await Promise.all(loaders.map((load) => load()))) {
+    if (registered.has(register)) continue;
+    registered.add(register);
     register(program);
   }
   for (const command of program.commands) {
@@ -52,7 +66,7 @@ export function buildProgram(): Command {
 async function main(argv: string[]): Promise<void> {
   loadDotenvOnce();
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     process.exitCode = EXIT.ok;
   } catch (error) {
     process.exitCode = exitCodeFor(error);
