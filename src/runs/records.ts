@@ -27,24 +27,35 @@ export const HISTORY_KEEP = 1_000;
 export const SUMMARY_CHARS = 200;
 
 /**
- * One round trip a finished run: push to both history lists, trim them, and (for a real
- * run) set the job's last-run field. Cheap enough for the end of every run.
+ * Writes finished runs in one round trip: each history list (all jobs, and each job's
+ * own) gets one LPUSH of its records and one LTRIM, and the last-run hash one HSET with
+ * each job's newest real run. Records come oldest first, so the lists stay newest first.
  */
-export async function writeRunRecord(
+export async function writeRunRecords(
   client: Redis,
   prefix: string,
-  record: RunRecord,
+  records: readonly RunRecord[],
 ): Promise<void> {
-  const json = JSON.stringify(record);
+  if (records.length === 0) return;
   const all = metaKey(prefix, META.history);
-  const own = historyKey(prefix, record.name);
+  const byName = new Map<string, string[]>();
+  const lastRun = new Map<string, string>();
+  const everyJson: string[] = [];
+  for (const record of records) {
+    const json = JSON.stringify(record);
+    everyJson.push(json);
+    byName.set(record.name, [...(byName.get(record.name) ?? []), json]);
+    if (record.status !== 'skipped') lastRun.set(record.name, json);
+  }
   const multi = client
     .multi()
-    .lpush(all, json)
-    .ltrim(all, 0, HISTORY_KEEP - 1)
-    .lpush(own, json)
-    .ltrim(own, 0, HISTORY_KEEP - 1);
-  if (record.status !== 'skipped') multi.hset(metaKey(prefix, META.lastRun), record.name, json);
+    .lpush(all, ...everyJson)
+    .ltrim(all, 0, HISTORY_KEEP - 1);
+  for (const [name, jsons] of byName) {
+    const own = historyKey(prefix, name);
+    multi.lpush(own, ...jsons).ltrim(own, 0, HISTORY_KEEP - 1);
+  }
+  if (lastRun.size > 0) multi.hset(metaKey(prefix, META.lastRun), Object.fromEntries(lastRun));
   await multi.exec();
 }
 

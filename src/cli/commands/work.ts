@@ -73,7 +73,7 @@ export function registerWork(program: Command): void {
       // commands while Redis is away, as the BullMQ workers wait for it too.
       const client = new Redis(connectionOptions(settings.redis, 'worker'));
       client.on('error', () => undefined); // the workers report Redis errors
-      recordRuns(bus, client, settings.prefix, log);
+      const recorder = recordRuns(bus, client, settings.prefix, log);
       const worker = new JobsWorker({
         connection: bullConnection(settings.redis, 'worker'),
         prefix: settings.prefix,
@@ -114,6 +114,7 @@ export function registerWork(program: Command): void {
       await stopped;
       await relay?.flush();
       await stopMetrics?.();
+      await recorder.flush();
       await heartbeat.stop();
       await Promise.race([client.quit().catch(() => undefined), sleep(1_000)]);
       client.disconnect();
