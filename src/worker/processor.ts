@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import type { PauseGuard } from './pause-guard.js';
 import { CommandFailedError, runCommand } from './run-command.js';
 import { runModule } from './run-module.js';
+import { RunAbort } from './run-abort.js';
 import type { RunInput } from './run-input.js';
 
 /** Why a run's AbortSignal fired: a timeout fails the run; a stop puts it back in the queue. */
@@ -28,11 +29,11 @@ export interface ProcessorDeps {
 export function createProcessor({ definitions, bus, log, pauseGuard }: ProcessorDeps) {
   const known = [...definitions.jobs.keys()].sort().join(', ');
 
-  return async function processJob(
-    job: Job,
-    token?: string,
-    stopSignal?: AbortSignal,
-  ): Promise<unknown> {
+  // Runs in progress, so a forced stop can abort them (BullMQ's own per-job signal is not
+  // asked for: the processor takes two parameters, which spares an AbortController a run).
+  const running = new Set<RunAbort>();
+
+  async function processJob(job: Job, token?: string): Promise<unknown> {
     const ref: JobRef = {
       queue: job.queueName,
       name: job.name,
@@ -82,29 +83,30 @@ export function createProcessor({ definitions, bus, log, pauseGuard }: Processor
       );
     }
 
-    const controller = new AbortController();
+    const abort = new RunAbort();
+    running.add(abort);
     const timer = setTimeout(
       () =>
-        controller.abort(
+        abort.abort(
           new RunTimeoutError(
             `timed out after ${formatDuration(definition.timeoutMs)} (the job's timeout)`,
           ),
         ),
       definition.timeoutMs,
     );
-    const onStop = () =>
-      controller.abort(
-        new RunStoppedError('stopped: the worker shut down before the run finished'),
-      );
-    stopSignal?.addEventListener('abort', onStop, { once: true });
 
+    let childLog: Logger | undefined;
     const input: RunInput = {
       name: job.name,
       id: ref.id,
       data: job.data,
       attempt: ref.attempt,
-      signal: controller.signal,
-      log: log.child({ job: job.name, id: ref.id }),
+      abort,
+      // A child logger costs a little per run; most handlers never log, so make it on first use.
+      get log() {
+        childLog ??= log.child({ job: job.name, id: ref.id });
+        return childLog;
+      },
       progress: (value) => job.updateProgress(value),
       onOutput: (stream, line) => bus.emit('job:output', { ...ref, stream, line }),
     };
@@ -128,9 +130,18 @@ export function createProcessor({ definitions, bus, log, pauseGuard }: Processor
       return finish(error);
     } finally {
       clearTimeout(timer);
-      stopSignal?.removeEventListener('abort', onStop);
+      running.delete(abort);
     }
-  };
+  }
+
+  /** A forced stop: abort every run in progress; each goes back to the queue. */
+  function abortAll(): void {
+    for (const abort of running) {
+      abort.abort(new RunStoppedError('stopped: the worker shut down before the run finished'));
+    }
+  }
+
+  return Object.assign(processJob, { abortAll });
 }
 
 async function findSkippedTicks(

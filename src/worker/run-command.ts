@@ -69,8 +69,7 @@ export async function runCommand(
     signalGroup(child.pid, 'SIGKILL');
     if (!done) await exited;
   };
-  const onAbort = () => void killGroup();
-  input.signal.addEventListener('abort', onAbort, { once: true });
+  const stopListening = input.abort.onAbort(() => void killGroup());
 
   try {
     const result = await exited;
@@ -79,7 +78,7 @@ export async function runCommand(
     stdout.end();
     stderr.end();
     const summary = { exitCode: result.code ?? -1, stdout: stdout.text(), stderr: stderr.text() };
-    if (input.signal.aborted) throw input.signal.reason;
+    if (input.abort.reason) throw input.abort.reason;
     if (result.error) {
       throw new CommandFailedError(
         `command ${describe(handler)} could not start: ${result.error.message}`,
@@ -98,7 +97,7 @@ export async function runCommand(
     }
     return summary;
   } finally {
-    input.signal.removeEventListener('abort', onAbort);
+    stopListening();
   }
 }
 

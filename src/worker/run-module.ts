@@ -48,25 +48,27 @@ export async function runModule(handler: ModuleHandler, input: RunInput): Promis
     id: input.id,
     data: input.data,
     attempt: input.attempt,
-    signal: input.signal,
-    log: input.log,
+    get signal() {
+      return input.abort.signal;
+    },
+    get log() {
+      return input.log;
+    },
     progress: input.progress,
   };
-  let onAbort: (() => void) | undefined;
+  let stopListening = () => undefined as void;
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(input.signal.reason);
-    if (input.signal.aborted) onAbort();
-    else input.signal.addEventListener('abort', onAbort, { once: true });
+    stopListening = input.abort.onAbort(reject);
   });
   let summary: unknown;
   try {
     summary = await Promise.race([Promise.resolve().then(() => run(context)), aborted]);
   } catch (error) {
-    if (input.signal.aborted) throw input.signal.reason;
+    if (input.abort.reason) throw input.abort.reason;
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`module ${handler.spec} threw: ${message}`, { cause: error });
   } finally {
-    if (onAbort) input.signal.removeEventListener('abort', onAbort);
+    stopListening();
   }
   return toJson(summary, handler.spec);
 }

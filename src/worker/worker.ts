@@ -38,6 +38,7 @@ export class JobsWorker {
   private stopping: Promise<void> | undefined;
   private lastErrorLog = 0;
   private active = 0;
+  private abortRuns: () => void = () => undefined;
   readonly queues: readonly string[];
 
   constructor(private readonly options: JobsWorkerOptions) {
@@ -60,6 +61,7 @@ export class JobsWorker {
     const { bus, concurrency } = this.options;
     bus.emit('worker:starting', { queues: [...this.queues], concurrency });
     const processor = createProcessor(this.options);
+    this.abortRuns = processor.abortAll;
     for (const queue of this.queues) {
       const worker = new Worker(queue, processor, {
         connection: this.options.connection,
@@ -92,7 +94,7 @@ export class JobsWorker {
 
   /** A second signal: abort running jobs now instead of waiting out the stop timeout. */
   forceStop(): void {
-    for (const worker of this.workers) worker.cancelAllJobs('forced stop');
+    this.abortRuns();
   }
 
   private async stopAll(reason: string): Promise<void> {

@@ -23,6 +23,9 @@ const DEFINITIONS = `jobs:
     # A child that would outlive a plain kill of the shell: its pid is written down first.
     command: 'sleep 300 & echo $! > child.pid; wait'
     timeout: 1s
+  waits-for-abort:
+    module: ./wait-abort.js
+    timeout: 500ms
   retried-fixed:
     module: ./record.js
     data: { fail: "try again" }
@@ -46,7 +49,17 @@ const runJob = (...args: string[]) =>
   runCli(['run-job', '--config', 'jobs.yaml', ...args], { cwd: dir, env: env() });
 
 beforeAll(async () => {
-  dir = writeProject({ 'jobs.yaml': DEFINITIONS, 'record.js': RECORDING_HANDLER });
+  dir = writeProject({
+    'jobs.yaml': DEFINITIONS,
+    'record.js': RECORDING_HANDLER,
+    // Waits for ctx.signal, then notes that (and why) it fired.
+    'wait-abort.js': `import { writeFileSync } from 'node:fs';
+export default (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => {
+  writeFileSync('aborted.txt', String(ctx.signal.reason && ctx.signal.reason.message));
+  reject(new Error('gave up'));
+}));
+`,
+  });
   worker = CliProcess.start(['work', '--config', 'jobs.yaml', '--concurrency', '4'], {
     cwd: dir,
     env: env(),
@@ -118,6 +131,13 @@ describe('handlers', () => {
     expect(childPid).toBeGreaterThan(0);
     await sleep(300);
     expect(isAlive(childPid), `the command's child ${childPid} survived the timeout`).toBe(false);
+  });
+
+  it("fires a module's ctx.signal at its timeout", async () => {
+    const result = await runJob('waits-for-abort');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('timed out after 500ms');
+    expect(readFileSync(path.join(dir, 'aborted.txt'), 'utf8')).toContain('timed out after 500ms');
   });
 
   it('retries with a fixed backoff', async () => {
