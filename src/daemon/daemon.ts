@@ -135,6 +135,10 @@ export class Daemon {
     return this.pool?.pids() ?? [];
   }
 
+  isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
   /** Stops scheduling, stops the workers gracefully, closes Redis. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= this.stopAll();

@@ -65,19 +65,25 @@ export function registerStart(program: Command): void {
         void daemon.reload();
       });
       try {
-        await daemon.start();
+        // A signal during start-up (Redis still unreachable, say) ends the start too.
+        await Promise.race([daemon.start(), daemon.stopped]);
       } catch (error) {
-        await daemon.stop();
-        throw error;
+        // Failing because a signal is tearing things down is the stop asked for, not an error.
+        if (!daemon.isStopping()) {
+          await daemon.stop();
+          throw error;
+        }
       }
-      log.info(
-        {
-          workers: settings.workers,
-          concurrency: settings.concurrency,
-          config: settings.configPath,
-        },
-        'daemon started',
-      );
+      if (!daemon.isStopping()) {
+        log.info(
+          {
+            workers: settings.workers,
+            concurrency: settings.concurrency,
+            config: settings.configPath,
+          },
+          'daemon started',
+        );
+      }
       await daemon.stopped;
       log.info('daemon stopped');
     });
