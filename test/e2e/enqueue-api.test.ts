@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { closeJobs, enqueue, UsageError } from '../../src/index.js';
+import { CliProcess, uniquePrefix, writeProject } from '../helpers/cli.js';
+import { readRuns, RECORDING_HANDLER } from '../helpers/fixtures.js';
+
+const redisUrl = inject('redisUrl');
+const prefix = uniquePrefix();
+let dir: string;
+let worker: CliProcess;
+
+beforeAll(async () => {
+  dir = writeProject({
+    'jobs.yaml': `jobs:\n  send-mail:\n    module: ./record.js\n    queue: mail\n  off:\n    module: ./record.js\n    enabled: false\n`,
+    'record.js': RECORDING_HANDLER,
+  });
+  // What an application sets: the same Redis and prefix as the daemon.
+  process.env.REDIS_URL = redisUrl;
+  process.env.JOBS_PREFIX = prefix;
+  worker = CliProcess.start(['work', '--config', 'jobs.yaml'], {
+    cwd: dir,
+    env: { REDIS_URL: redisUrl, JOBS_PREFIX: prefix, RUNS_FILE: path.join(dir, 'runs.jsonl') },
+  });
+  await worker.waitFor((line) => line.msg === 'worker started');
+});
+
+afterAll(async () => {
+  await closeJobs();
+  await worker.stop();
+});
+
+describe('enqueue() from an application', () => {
+  it('enqueues a job by name with its payload, on its queue, and a worker runs it', async () => {
+    const config = path.join(dir, 'jobs.yaml');
+    const enqueued = await enqueue('send-mail', { to: 'a@example.org' }, { config });
+    expect(enqueued.queue).toBe('mail');
+    expect(enqueued.name).toBe('send-mail');
+    let runs = readRuns(path.join(dir, 'runs.jsonl'));
+    for (let i = 0; i < 100 && runs.length === 0; i++) {
+      await sleep(100);
+      runs = readRuns(path.join(dir, 'runs.jsonl'));
+    }
+    expect(runs.map((run) => run.id)).toEqual([enqueued.id]);
+  });
+
+  it('refuses a name with no definition, listing the names, and a disabled job', async () => {
+    const config = path.join(dir, 'jobs.yaml');
+    await expect(enqueue('nope', {}, { config })).rejects.toThrow(UsageError);
+    await expect(enqueue('nope', {}, { config })).rejects.toThrow(/known jobs: off, send-mail/);
+    await expect(enqueue('off', {}, { config })).rejects.toThrow(/disabled/);
+  });
+});
