@@ -1,18 +1,11 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { countQueue, type QueueCounts } from '../queue/inspect.js';
 
 /** Scrapes within this long of each other share one round of reads. */
 export const QUEUE_COUNTS_CACHE_MS = 1_000;
 
-export interface QueueCounts {
-  queue: string;
-  paused: boolean;
-  waiting: number;
-  delayed: number;
-  prioritized: number;
-  active: number;
-  failed: number;
-}
+export type { QueueCounts };
 
 /**
  * The queue gauges' source: BullMQ's job counts, which are O(1) per state (list and
@@ -56,21 +49,7 @@ export class QueueCountsReader {
   }
 
   private async readOne(name: string): Promise<QueueCounts> {
-    const queue = this.queue(name);
-    const [counts, paused] = await Promise.all([
-      queue.getJobCounts('waiting', 'delayed', 'prioritized', 'active', 'failed'),
-      // BullMQ 6 has no 'paused' job state: a paused queue keeps its jobs in 'wait'.
-      queue.isPaused(),
-    ]);
-    return {
-      queue: name,
-      paused,
-      waiting: counts.waiting ?? 0,
-      delayed: counts.delayed ?? 0,
-      prioritized: counts.prioritized ?? 0,
-      active: counts.active ?? 0,
-      failed: counts.failed ?? 0,
-    };
+    return countQueue(this.queue(name));
   }
 
   private queue(name: string): Queue {

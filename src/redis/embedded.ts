@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 
 /**
@@ -110,9 +110,13 @@ export class EmbeddedRedis {
 }
 
 async function answers(socket: string): Promise<boolean> {
-  if (!existsSync(socket)) return false;
+  return existsSync(socket) && answersPing({ path: socket });
+}
+
+/** True when a Redis server answers PING at these options, within one try. */
+export async function answersPing(options: RedisOptions): Promise<boolean> {
   const client = new Redis({
-    path: socket,
+    ...options,
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { CliProcess, runCli, uniquePrefix, writeProject } from '../helpers/cli.js';
 import { readRuns, RECORDING_HANDLER } from '../helpers/fixtures.js';
+import { isRunning } from '../helpers/process.js';
 import { TestRedis } from '../helpers/redis-server.js';
 
 const PROJECT = {
@@ -14,15 +15,6 @@ const PROJECT = {
 /** An environment with no REDIS_URL, as on a fresh machine. */
 function withoutRedisUrl(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { REDIS_URL: '', ...extra };
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 describe('the embedded Redis (no REDIS_URL)', () => {

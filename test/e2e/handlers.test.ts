@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CliProcess, runCli, uniquePrefix, writeProject } from '../helpers/cli.js';
 import { readRuns, RECORDING_HANDLER } from '../helpers/fixtures.js';
+import { isRunning } from '../helpers/process.js';
 
 const redisUrl = inject('redisUrl');
 const prefix = uniquePrefix();
@@ -130,7 +131,7 @@ describe('handlers', () => {
     const childPid = Number(readFileSync(pidFile, 'utf8'));
     expect(childPid).toBeGreaterThan(0);
     await sleep(300);
-    expect(isAlive(childPid), `the command's child ${childPid} survived the timeout`).toBe(false);
+    expect(isRunning(childPid), `the command's child ${childPid} survived the timeout`).toBe(false);
   });
 
   it("fires a module's ctx.signal at its timeout", async () => {
@@ -198,13 +199,3 @@ describe('handlers', () => {
     expect(result.stderr).toContain('env-check, exits-3, record');
   });
 });
-
-/** Running, not a zombie waiting to be reaped (an orphan's reaper here may be slow). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}

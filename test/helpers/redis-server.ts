@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { answersPing } from '../../src/redis/embedded.js';
 
 /** A free TCP port on loopback, from the OS. */
 export function freePort(): Promise<number> {
@@ -84,20 +85,7 @@ export class TestRedis {
     return new Redis(this.url, { maxRetriesPerRequest: 1 });
   }
 
-  private async ping(): Promise<boolean> {
-    const client = new Redis(this.url, {
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return (await client.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      client.disconnect();
-    }
+  private ping(): Promise<boolean> {
+    return answersPing({ host: '127.0.0.1', port: this.port });
   }
 }
