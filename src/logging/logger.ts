@@ -13,7 +13,13 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
   if (process.stdout.isTTY && process.env.JOBS_LOG_FORMAT !== 'json') {
     return pino(
       options,
-      pretty({ colorize: true, sync: true, ignore: 'hostname', translateTime: 'SYS:HH:MM:ss.l' }),
+      pretty({
+        colorize: true,
+        sync: true,
+        singleLine: true,
+        ignore: 'hostname',
+        translateTime: 'SYS:HH:MM:ss.l',
+      }),
     );
   }
   // Asynchronous writes: lines logged while one write is in flight go out together, so a
