@@ -25,6 +25,8 @@ export interface JobsEvents {
   'worker:started': { queues: string[]; concurrency: number };
   'worker:stopping': { reason: string; active: number };
   'worker:stopped': { reason: string };
+  /** The watchdog found a queue's consumer idle with jobs due and Redis up: it is recreated. */
+  'worker:stuck': { queue: string; idleMs: number };
   'worker:spawned': { pid: number; slot: number };
   'worker:exited': {
     pid: number;
@@ -33,6 +35,8 @@ export interface JobsEvents {
     signal: string | null;
     reason: string;
   };
+  /** SIGHUP or `jobs restart`: the daemon re-reads and re-syncs the definitions. */
+  'daemon:reloading': { restartWorkers: boolean };
   'worker:restarting': { slot: number; reason: string; delayMs: number };
   'schedule:synced': {
     upserted: string[];

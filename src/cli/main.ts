@@ -15,6 +15,8 @@ type Register = (program: Command) => void;
 const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   start: async () => (await import('./commands/start.js')).registerStart,
   work: async () => (await import('./commands/work.js')).registerWork,
+  run: async () => (await import('./commands/run.js')).registerRun,
+  restart: async () => (await import('./commands/restart.js')).registerRestart,
   validate: async () => (await import('./commands/validate.js')).registerValidate,
   'run-job': async () => (await import('./commands/run-job.js')).registerRunJob,
   list: async () => (await import('./commands/list.js')).registerList,

@@ -28,9 +28,17 @@ export interface Settings {
   metricsAddr: string | 'off';
   metricsToken: string | undefined;
   stopTimeoutMs: number;
+  /** Worker recycling (`--max-jobs`, `--max-time`, `--max-memory`): unset means no limit. */
+  recycle: RecycleSettings;
   failedRetentionMs: number;
   completedRetentionMs: number;
   logLevel: string;
+}
+
+export interface RecycleSettings {
+  maxJobs?: number;
+  maxTimeMs?: number;
+  maxMemoryMb?: number;
 }
 
 /** Every environment variable the commands read, with its default and meaning (for --help and .env.example). */
@@ -65,6 +73,9 @@ export interface SettingsFlags {
   concurrency?: string | number;
   metricsAddr?: string;
   stopTimeout?: string;
+  maxJobs?: string;
+  maxTime?: string;
+  maxMemory?: string;
 }
 
 let dotenvLoaded = false;
@@ -139,6 +150,13 @@ export function loadSettings(
       flags.stopTimeout ?? read('JOBS_STOP_TIMEOUT'),
       '30s',
     ),
+    recycle: {
+      maxJobs: flags.maxJobs === undefined ? undefined : integer('--max-jobs', flags.maxJobs, 0, 1),
+      maxTimeMs:
+        flags.maxTime === undefined ? undefined : duration('--max-time', flags.maxTime, '0'),
+      maxMemoryMb:
+        flags.maxMemory === undefined ? undefined : integer('--max-memory', flags.maxMemory, 0, 1),
+    },
     failedRetentionMs: duration('JOBS_FAILED_RETENTION', read('JOBS_FAILED_RETENTION'), '180d'),
     completedRetentionMs: duration(
       'JOBS_COMPLETED_RETENTION',

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { childEnvironment, type Settings } from '../config/settings.js';
+import { childEnvironment, type RecycleSettings, type Settings } from '../config/settings.js';
 import { loadDefinitions } from '../definitions/load.js';
 import { Heartbeat } from '../heartbeat/heartbeat.js';
 import { Pruner } from '../maintenance/prune.js';
@@ -9,10 +9,16 @@ import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { MetricsServer } from '../metrics/server.js';
-import { bullConnection, describeTarget, openMonitorConnection } from '../redis/connection.js';
+import {
+  bullConnection,
+  connectionOptions,
+  describeTarget,
+  openMonitorConnection,
+} from '../redis/connection.js';
 import { EmbeddedRedis } from '../redis/embedded.js';
 import { checkServer } from '../redis/server-check.js';
 import { connectWhenReady } from '../redis/wait-ready.js';
+import { RestartWatcher } from '../restart/signal.js';
 import { syncSchedules } from '../schedule/sync.js';
 import { WorkerPool } from './pool.js';
 
@@ -38,6 +44,7 @@ export class Daemon {
   private definitions: Definitions | undefined;
   private heartbeat: Heartbeat | undefined;
   private pruner: Pruner | undefined;
+  private restarts: RestartWatcher | undefined;
   private readonly queues = new Map<string, Queue>();
   private stopping: Promise<void> | undefined;
   private resolveStopped: () => void = () => undefined;
@@ -75,6 +82,14 @@ export class Daemon {
       queues: queueNames(this.definitions),
     });
     this.heartbeat.start();
+    // `jobs restart`: re-read and re-sync. Our workers watch for it themselves.
+    this.restarts = new RestartWatcher({
+      connection: connectionOptions(settings.redis, 'worker'),
+      client: this.client,
+      prefix: settings.prefix,
+      onRestart: () => void this.reload({ restartWorkers: false }),
+    });
+    await this.restarts.start();
     // Every scheduling daemon prunes; clean is idempotent, so several doing it is harmless.
     if (this.options.scheduler) this.startPruner();
     this.pool = new WorkerPool({
@@ -86,6 +101,7 @@ export class Daemon {
         String(settings.concurrency),
         '--stop-timeout',
         `${settings.stopTimeoutMs}ms`,
+        ...recycleArgs(settings.recycle),
       ],
       env: childEnvironment(settings),
       stopTimeoutMs: settings.stopTimeoutMs,
@@ -113,8 +129,12 @@ export class Daemon {
     });
   }
 
-  /** SIGHUP / `jobs restart`: re-read the file, re-sync, and restart the workers gracefully. */
-  async reload(): Promise<void> {
+  /**
+   * SIGHUP / `jobs restart`: re-read the file, re-sync, and restart the workers gracefully.
+   * On `jobs restart` every worker hears the request itself, so the pool is left alone.
+   */
+  async reload({ restartWorkers = true }: { restartWorkers?: boolean } = {}): Promise<void> {
+    this.options.bus.emit('daemon:reloading', { restartWorkers });
     try {
       const definitions = await loadDefinitions(this.options.settings.configPath);
       if (this.options.scheduler) await this.sync(definitions);
@@ -128,7 +148,7 @@ export class Daemon {
       );
       return;
     }
-    this.pool?.restartAll();
+    if (restartWorkers) this.pool?.restartAll();
   }
 
   workerPids(): number[] {
@@ -195,6 +215,7 @@ export class Daemon {
   }
 
   private async stopAll(): Promise<void> {
+    this.restarts?.stop();
     await this.pruner?.stop();
     await this.pool?.stop();
     await this.metricsServer?.stop();
@@ -215,6 +236,15 @@ export class Daemon {
     await this.embedded?.stop();
     this.resolveStopped();
   }
+}
+
+/** The recycling limits as arguments for a forked `jobs work`. */
+function recycleArgs({ maxJobs, maxTimeMs, maxMemoryMb }: RecycleSettings): string[] {
+  return [
+    ...(maxJobs !== undefined ? ['--max-jobs', String(maxJobs)] : []),
+    ...(maxTimeMs !== undefined ? ['--max-time', `${maxTimeMs}ms`] : []),
+    ...(maxMemoryMb !== undefined ? ['--max-memory', String(maxMemoryMb)] : []),
+  ];
 }
 
 function queueNames(definitions: Definitions | undefined): string[] {

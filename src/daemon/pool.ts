@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobsEventBus } from '../events.js';
 import type { WorkerStates } from '../metrics/gauges.js';
 import { readRelayMessage, RELAY_ENV, replayRelayed } from '../metrics/relay.js';
+import { readExitReason, RESTART_MESSAGE, type ExitReason } from './worker-messages.js';
 
 /** The CLI entry the pool forks as `jobs work`. */
 const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -15,11 +16,6 @@ const HEALTHY_AFTER_MS = 60_000;
 /** A worker asked to stop gets its stop timeout plus this before SIGKILL. */
 const KILL_MARGIN_MS = 10_000;
 
-/** Exit codes a worker uses to say why it exited on purpose, so the pool can count it. */
-export const WORKER_EXIT_REASONS: Readonly<Record<number, string>> = Object.freeze({
-  0: 'restart',
-});
-
 interface Slot {
   index: number;
   child?: ChildProcess;
@@ -27,6 +23,8 @@ interface Slot {
   crashes: number;
   /** Jobs the child reported running, from its relayed events. */
   active: number;
+  /** Why the child said it is exiting (IPC), if it did. */
+  exitReason?: ExitReason;
   timer?: NodeJS.Timeout;
 }
 
@@ -78,7 +76,10 @@ export class WorkerPool {
 
   /** Graceful restart of every worker: each finishes its jobs, exits 0 and is replaced. */
   restartAll(): void {
-    for (const slot of this.slots) slot.child?.kill('SIGTERM');
+    for (const slot of this.slots) {
+      const child = slot.child;
+      if (child?.connected) child.send(RESTART_MESSAGE, () => undefined);
+    }
   }
 
   /** Stops every worker (SIGTERM, then SIGKILL past the stop timeout). Idempotent. */
@@ -110,15 +111,16 @@ export class WorkerPool {
     slot.child = child;
     slot.startedAt = Date.now();
     slot.active = 0;
-    if (relay) {
-      child.on('message', (message) => {
-        const relayed = readRelayMessage(message);
-        if (!relayed) return;
-        // A child's last messages can arrive after its 'exit': count them all the same.
-        if (slot.child === child) slot.active = relayed.active;
-        replayRelayed(relay, relayed);
-      });
-    }
+    slot.exitReason = undefined;
+    child.on('message', (message) => {
+      const reason = readExitReason(message);
+      if (reason && slot.child === child) slot.exitReason = reason;
+      const relayed = relay ? readRelayMessage(message) : undefined;
+      if (!relay || !relayed) return;
+      // A child's last messages can arrive after its 'exit': count them all the same.
+      if (slot.child === child) slot.active = relayed.active;
+      replayRelayed(relay, relayed);
+    });
     if (child.pid) this.options.bus.emit('worker:spawned', { pid: child.pid, slot: slot.index });
     child.once('exit', (code, signal) => this.onExit(slot, child, code, signal));
   }
@@ -132,12 +134,9 @@ export class WorkerPool {
     if (slot.child !== child) return;
     slot.child = undefined;
     slot.active = 0;
-    const planned = code !== null && WORKER_EXIT_REASONS[code] !== undefined;
-    const reason = this.stopping
-      ? 'stop'
-      : planned
-        ? (WORKER_EXIT_REASONS[code as number] as string)
-        : 'crash';
+    // Exit 0 is a worker that finished on purpose; it said why over IPC before exiting.
+    const planned = code === 0;
+    const reason = this.stopping ? 'stop' : planned ? (slot.exitReason ?? 'restart') : 'crash';
     this.options.bus.emit('worker:exited', {
       pid: child.pid ?? 0,
       slot: slot.index,

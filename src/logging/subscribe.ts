@@ -46,6 +46,12 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
     log.info({ reason: e.reason, active: e.active }, 'worker stopping'),
   );
   bus.on('worker:stopped', (e) => log.info({ reason: e.reason }, 'worker stopped'));
+  bus.on('worker:stuck', (e) =>
+    log.warn(
+      { queue: e.queue, idleMs: e.idleMs },
+      'worker idle with jobs due while Redis is up: recreating its consumer',
+    ),
+  );
   bus.on('worker:spawned', (e) =>
     log.info({ worker: e.pid, slot: e.slot }, 'worker process started'),
   );
@@ -54,6 +60,9 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
       { worker: e.pid, slot: e.slot, code: e.code, signal: e.signal, reason: e.reason },
       `worker process exited (${e.reason})`,
     ),
+  );
+  bus.on('daemon:reloading', (e) =>
+    log.info({ restartWorkers: e.restartWorkers }, 'reloading definitions and restarting workers'),
   );
   bus.on('worker:restarting', (e) =>
     log.info({ slot: e.slot, reason: e.reason, delayMs: e.delayMs }, 'restarting worker process'),

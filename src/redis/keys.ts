@@ -19,6 +19,8 @@ export const META = Object.freeze({
   processes: 'processes',
   /** hash: queue → ms since it is paused by `jobs pause`. */
   paused: 'paused',
+  /** string: the restart generation, raised by each `jobs restart`; also the pub/sub channel. */
+  restart: 'restart',
 });
 
 /** list: the newest runs of one job, newest first (`jobs history NAME`). */

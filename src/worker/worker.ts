@@ -1,10 +1,12 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import type { PauseGuard } from './pause-guard.js';
 import { createProcessor } from './processor.js';
+import { Watchdog, type QueueActivity } from './watchdog.js';
 
 /**
  * Lock and stalled-check settings. A worker renews its job locks every lockDuration/2;
@@ -19,6 +21,16 @@ export const STALLED_INTERVAL_MS = 5_000;
 /** A job whose worker died this many times in a row fails instead of running again. */
 export const MAX_STALLED_COUNT = 2;
 
+/** How often a stopping worker looks at its jobs and at close()'s progress. */
+const STOP_POLL_MS = 100;
+/**
+ * close() waits on Redis with no deadline while Redis is away (BullMQ #4656, #2430). With
+ * no job left running there is nothing to wait for: past this grace the stop goes on.
+ */
+const IDLE_CLOSE_GRACE_MS = 2_000;
+/** After aborting the jobs, how long their return to the queue may take (Redis may be away). */
+const ABORT_GRACE_MS = 5_000;
+
 export interface JobsWorkerOptions {
   connection: ConnectionOptions;
   prefix: string;
@@ -30,22 +42,36 @@ export interface JobsWorkerOptions {
   bus: JobsEventBus;
   log: Logger;
   pauseGuard?: PauseGuard;
+  /** A connection for the stuck-worker watchdog (watchdog.ts); without it, none runs. */
+  client?: Redis;
 }
 
 /** One worker process's consumers: a BullMQ Worker per queue, started and stopped together. */
 export class JobsWorker {
-  private workers: Worker[] = [];
+  private readonly workers = new Map<string, Worker>();
+  private readonly activity = new Map<string, QueueActivity>();
+  private readonly processor: ReturnType<typeof createProcessor>;
+  private watchdog: Watchdog | undefined;
   private stopping: Promise<void> | undefined;
+  private forcedAt: number | undefined;
   private lastErrorLog = 0;
   private active = 0;
-  private abortRuns: () => void = () => undefined;
   readonly queues: readonly string[];
 
   constructor(private readonly options: JobsWorkerOptions) {
     const { bus } = options;
-    bus.on('job:started', () => this.active++);
+    this.processor = createProcessor(options);
+    bus.on('job:started', (e) => {
+      this.active++;
+      const queue = this.queueActivity(e.queue);
+      queue.active++;
+      queue.lastStartAt = Date.now();
+    });
     for (const done of ['job:completed', 'job:failed', 'job:returned'] as const)
-      bus.on(done, () => this.active--);
+      bus.on(done, (e) => {
+        this.active--;
+        this.queueActivity(e.queue).active--;
+      });
     const fromDefinitions = [
       ...new Set([...options.definitions.jobs.values()].map((job) => job.queue)),
     ];
@@ -60,22 +86,54 @@ export class JobsWorker {
   start(): void {
     const { bus, concurrency } = this.options;
     bus.emit('worker:starting', { queues: [...this.queues], concurrency });
-    const processor = createProcessor(this.options);
-    this.abortRuns = processor.abortAll;
-    for (const queue of this.queues) {
-      const worker = new Worker(queue, processor, {
-        connection: this.options.connection,
+    for (const queue of this.queues) this.workers.set(queue, this.createWorker(queue));
+    const client = this.options.client;
+    if (client) {
+      this.watchdog = new Watchdog({
+        client,
         prefix: this.options.prefix,
+        queues: this.queues,
         concurrency,
-        lockDuration: LOCK_DURATION_MS,
-        stalledInterval: STALLED_INTERVAL_MS,
-        maxStalledCount: MAX_STALLED_COUNT,
-        autorun: true,
+        activity: (queue) => this.queueActivity(queue),
+        recreate: (queue, idleMs) => this.recreate(queue, idleMs),
       });
-      worker.on('error', (error) => this.reportError(error));
-      this.workers.push(worker);
+      this.watchdog.start();
     }
     bus.emit('worker:started', { queues: [...this.queues], concurrency });
+  }
+
+  private createWorker(queue: string): Worker {
+    const worker = new Worker(queue, this.processor, {
+      connection: this.options.connection,
+      prefix: this.options.prefix,
+      concurrency: this.options.concurrency,
+      lockDuration: LOCK_DURATION_MS,
+      stalledInterval: STALLED_INTERVAL_MS,
+      maxStalledCount: MAX_STALLED_COUNT,
+      autorun: true,
+    });
+    worker.on('error', (error) => this.reportError(error));
+    this.queueActivity(queue).lastStartAt = Date.now();
+    return worker;
+  }
+
+  /** The watchdog found this queue's Worker stuck: drop it (it runs nothing) and start afresh. */
+  private async recreate(queue: string, idleMs: number): Promise<void> {
+    const old = this.workers.get(queue);
+    if (!old || this.stopping) return;
+    this.options.bus.emit('worker:stuck', { queue, idleMs });
+    this.workers.set(queue, this.createWorker(queue));
+    // Forced: the first close() call decides how it closes, and a graceful one can hang.
+    await Promise.race([old.close(true).catch(() => undefined), sleep(ABORT_GRACE_MS)]);
+  }
+
+  private queueActivity(queue: string): QueueActivity {
+    let activity = this.activity.get(queue);
+    if (!activity) {
+      activity = { active: 0, lastStartAt: Date.now() };
+      this.activity.set(queue, activity);
+    }
+    return activity;
   }
 
   /** Jobs running now in this process, counted from the lifecycle events. */
@@ -94,25 +152,31 @@ export class JobsWorker {
 
   /** A second signal: abort running jobs now instead of waiting out the stop timeout. */
   forceStop(): void {
-    this.abortRuns();
+    this.forcedAt ??= Date.now();
+    this.processor.abortAll();
   }
 
   private async stopAll(reason: string): Promise<void> {
     this.options.bus.emit('worker:stopping', { reason, active: this.activeCount() });
-    const closing = Promise.allSettled(this.workers.map((worker) => worker.close()));
-    const finished = await Promise.race([
-      closing.then(() => true),
-      sleep(this.options.stopTimeoutMs).then(() => false),
-    ]);
-    if (!finished) {
-      this.forceStop();
-      // close() waits on Redis forever while it is away (BullMQ #4656): force it then.
-      const closed = await Promise.race([closing.then(() => true), sleep(5_000).then(() => false)]);
-      if (!closed)
-        await Promise.race([
-          Promise.allSettled(this.workers.map((worker) => worker.close(true))),
-          sleep(2_000),
-        ]);
+    this.watchdog?.stop();
+    // close() takes no new job and resolves when the running ones are done.
+    const workers = [...this.workers.values()];
+    let closed = false;
+    const closing = Promise.allSettled(workers.map((worker) => worker.close())).then(
+      () => (closed = true),
+    );
+    const deadline = Date.now() + this.options.stopTimeoutMs;
+    let idleSince: number | undefined;
+    while (!closed) {
+      await Promise.race([closing, sleep(STOP_POLL_MS)]);
+      if (closed) break;
+      const now = Date.now();
+      if (now >= deadline) this.forceStop();
+      idleSince = this.active > 0 ? undefined : (idleSince ?? now);
+      // Redis is away and close() waits for it: do not wait with nothing left to finish,
+      // nor for aborted jobs that cannot reach the queue; the stalled check recovers them.
+      if (idleSince !== undefined && now - idleSince >= IDLE_CLOSE_GRACE_MS) break;
+      if (this.forcedAt !== undefined && now - this.forcedAt >= ABORT_GRACE_MS) break;
     }
     this.options.bus.emit('worker:stopped', { reason });
   }

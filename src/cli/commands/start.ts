@@ -5,9 +5,10 @@ import { JobsEventBus } from '../../events.js';
 import { createLogger } from '../../logging/logger.js';
 import { logEvents } from '../../logging/subscribe.js';
 import { environmentHelp } from '../environment-help.js';
+import { addRecycleOptions, type RecycleFlags } from '../recycle-options.js';
 import { onStopSignals } from '../signals.js';
 
-interface StartFlags {
+interface StartFlags extends RecycleFlags {
   config?: string;
   workers?: string;
   concurrency?: string;
@@ -17,7 +18,7 @@ interface StartFlags {
 }
 
 export function registerStart(program: Command): void {
-  program
+  const command = program
     .command('start')
     .description(
       'run the daemon: sync schedules to Redis, supervise the worker pool, serve metrics',
@@ -26,7 +27,8 @@ export function registerStart(program: Command): void {
     .option('--concurrency <c>', 'jobs each worker process runs at once, per queue')
     .option('--metrics-addr <host:port>', "address of /metrics, /healthz and /readyz, or 'off'")
     .option('--no-scheduler', 'do not sync schedules (workers and metrics only)')
-    .option('--stop-timeout <duration>', 'how long stopping workers wait for running jobs')
+    .option('--stop-timeout <duration>', 'how long stopping workers wait for running jobs');
+  addRecycleOptions(command, 'exit 0 (each worker; the daemon starts a new one)')
     .addHelpText(
       'after',
       environmentHelp([
@@ -60,10 +62,7 @@ export function registerStart(program: Command): void {
           daemon.forceStop();
         },
       );
-      process.on('SIGHUP', () => {
-        log.info('SIGHUP: reloading definitions and restarting workers');
-        void daemon.reload();
-      });
+      process.on('SIGHUP', () => void daemon.reload());
       try {
         // A signal during start-up (Redis still unreachable, say) ends the start too.
         await Promise.race([daemon.start(), daemon.stopped]);

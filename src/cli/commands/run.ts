@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { loadSettings } from '../../config/settings.js';
+import { loadDefinitions } from '../../definitions/load.js';
+import { JobsEventBus } from '../../events.js';
+import { createLogger } from '../../logging/logger.js';
+import { logEvents } from '../../logging/subscribe.js';
+import { bullConnection, connectProducer } from '../../redis/connection.js';
+import { syncSchedules } from '../../schedule/sync.js';
+import { runWorkerProcess } from '../../worker/worker-process.js';
+import { collect } from '../context.js';
+import { environmentHelp } from '../environment-help.js';
+import { addRecycleOptions, type RecycleFlags } from '../recycle-options.js';
+
+interface RunFlags extends RecycleFlags {
+  queue?: string[];
+  concurrency?: string;
+  stopTimeout?: string;
+  once?: boolean;
+}
+
+/**
+ * `jobs run`: cron mode, for hosts with no daemon (`* * * * * jobs run` in a crontab).
+ * Syncs the schedules as a daemon would, then processes every job that is due at the
+ * moment it started — scheduled ticks whose time has come and enqueued jobs — and exits
+ * 0. A tick that fell between two runs is due at the next one, so it runs once, late.
+ */
+export function registerRun(program: Command): void {
+  const command = program
+    .command('run')
+    .description('cron mode: process every job that is due now, then exit 0')
+    .option('--queue <name>', 'only this queue (repeatable; default: every queue)', collect, [])
+    .option('--concurrency <c>', 'jobs run at once, per queue')
+    .option('--once', 'process one job, then exit')
+    .option('--stop-timeout <duration>', 'on SIGTERM, how long to wait for running jobs');
+  addRecycleOptions(command, 'exit 0')
+    .addHelpText(
+      'after',
+      environmentHelp([
+        'REDIS_URL',
+        'JOBS_CONFIG',
+        'JOBS_PREFIX',
+        'JOBS_CONCURRENCY',
+        'JOBS_STOP_TIMEOUT',
+        'LOG_LEVEL',
+      ]),
+    )
+    .action(async (flags: RunFlags, command: Command) => {
+      const startedAt = Date.now();
+      const global = command.optsWithGlobals<{ config?: string }>();
+      const settings = loadSettings({ ...flags, metricsAddr: 'off', config: global.config });
+      const definitions = await loadDefinitions(settings.configPath);
+      const log = createLogger(settings.logLevel, { role: 'run' });
+      const bus = new JobsEventBus();
+      logEvents(bus, log);
+      // Fails fast (exit 69) when Redis is away: cron calls again next minute.
+      const client = await connectProducer(settings);
+      try {
+        const result = await syncSchedules({
+          client,
+          connection: bullConnection(settings.redis, 'producer'),
+          prefix: settings.prefix,
+          definitions,
+          retention: {
+            completedMs: settings.completedRetentionMs,
+            failedMs: settings.failedRetentionMs,
+          },
+        });
+        bus.emit('schedule:synced', { ...result, durationMs: Date.now() - startedAt });
+      } finally {
+        client.disconnect();
+      }
+      await runWorkerProcess({
+        settings,
+        definitions,
+        bus,
+        log,
+        queues: flags.queue,
+        limits: { ...settings.recycle, ...(flags.once ? { maxJobs: 1 } : {}) },
+        stopWhenEmpty: { dueBefore: startedAt },
+        restartable: false,
+        metrics: false,
+      });
+    });
+}

@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+
+/** The recycling flags `jobs work`, `jobs start` (for its workers) and `jobs run` share. */
+export interface RecycleFlags {
+  maxJobs?: string;
+  maxTime?: string;
+  maxMemory?: string;
+}
+
+export function addRecycleOptions(command: Command, what = 'exit 0 (to be restarted)'): Command {
+  return command
+    .option('--max-jobs <n>', `after starting this many jobs, finish them and ${what}`)
+    .option('--max-time <duration>', `after running this long, finish the running jobs and ${what}`)
+    .option(
+      '--max-memory <mb>',
+      `once the process uses this many MB (RSS), finish the running jobs and ${what}`,
+    );
+}

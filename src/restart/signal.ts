@@ -1,0 +1,90 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { META, metaKey } from '../redis/keys.js';
+
+/**
+ * How `jobs restart` reaches every worker and daemon on every host (SPEC §5).
+ *
+ * The request raises a generation counter stored in Redis and publishes the new value on
+ * a channel of the same name. Each process reads the generation when it starts; any
+ * higher value means "restart". Pub/sub delivers within milliseconds; the stored value
+ * is the fallback for a process that missed the message (its subscriber was
+ * reconnecting): it reads the value again after every job and every
+ * RESTART_POLL_INTERVAL_MS. A counter rather than a timestamp, so clocks of different
+ * hosts never need to agree.
+ */
+export const RESTART_POLL_INTERVAL_MS = 5_000;
+
+export function restartKey(prefix: string): string {
+  return metaKey(prefix, META.restart);
+}
+
+/** Raises the generation and announces it; returns the new generation. */
+export async function requestRestart(client: Redis, prefix: string): Promise<number> {
+  const key = restartKey(prefix);
+  const generation = await client.incr(key);
+  await client.publish(key, String(generation));
+  return generation;
+}
+
+export interface RestartWatcherOptions {
+  /** Options of the long-lived connection to subscribe with (it reconnects forever). */
+  connection: RedisOptions;
+  /** A connection that may run ordinary commands (the subscriber cannot). */
+  client: Redis;
+  prefix: string;
+  onRestart: (generation: number) => void;
+}
+
+/**
+ * Watches for restart requests newer than the one current when it started. Fires
+ * `onRestart` once per newer generation; `check()` re-reads the stored value (call it
+ * between jobs).
+ */
+export class RestartWatcher {
+  private subscriber: Redis | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private baseline: number | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: RestartWatcherOptions) {}
+
+  async start(): Promise<void> {
+    const { connection, prefix } = this.options;
+    const key = restartKey(prefix);
+    // Subscribe before reading the baseline, so no request falls between the two.
+    const subscriber = new Redis(connection);
+    this.subscriber = subscriber;
+    subscriber.on('error', () => undefined); // outages are reported by the main connections
+    subscriber.on('message', (_channel: string, message: string) => this.offer(Number(message)));
+    // After a reconnect ioredis subscribes again, but messages sent meanwhile are lost.
+    subscriber.on('ready', () => void this.check());
+    await subscriber.subscribe(key).catch(() => undefined);
+    this.baseline = await this.read();
+    this.timer = setInterval(() => void this.check(), RESTART_POLL_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Reads the stored generation and fires if it is newer than ours. Never throws. */
+  async check(): Promise<void> {
+    if (this.baseline === undefined || this.stopped) return;
+    const generation = await this.read().catch(() => undefined);
+    if (generation !== undefined) this.offer(generation);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.subscriber?.disconnect();
+  }
+
+  private async read(): Promise<number> {
+    return Number((await this.options.client.get(restartKey(this.options.prefix))) ?? 0);
+  }
+
+  private offer(generation: number): void {
+    if (this.stopped || this.baseline === undefined || !Number.isFinite(generation)) return;
+    if (generation <= this.baseline) return;
+    this.baseline = generation;
+    this.options.onRestart(generation);
+  }
+}

@@ -1,0 +1,140 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import type { Settings } from '../config/settings.js';
+import { EXIT_REASONS, isRestartMessage, sendExitReason } from '../daemon/worker-messages.js';
+import type { Definitions } from '../definitions/types.js';
+import type { JobsEventBus } from '../events.js';
+import { Heartbeat } from '../heartbeat/heartbeat.js';
+import type { Logger } from '../logging/logger.js';
+import { relayEventsToParent } from '../metrics/relay.js';
+import { serveWorkerMetrics } from '../metrics/worker-metrics.js';
+import { bullConnection, connectionOptions } from '../redis/connection.js';
+import { RestartWatcher } from '../restart/signal.js';
+import { recordRuns } from '../runs/recorder.js';
+import { onStopSignals } from '../cli/signals.js';
+import { countDueJobs } from './drain-check.js';
+import { LimitWatcher, type RecycleLimits } from './limits.js';
+import { PauseGuard } from './pause-guard.js';
+import { JobsWorker } from './worker.js';
+
+/** How often a worker that stops when empty looks for due jobs while it runs none. */
+export const EMPTY_CHECK_INTERVAL_MS = 250;
+
+export interface WorkerProcessOptions {
+  settings: Readonly<Settings>;
+  definitions: Definitions;
+  bus: JobsEventBus;
+  log: Logger;
+  queues?: readonly string[];
+  limits: RecycleLimits;
+  /** Stop once no job is due (`--stop-when-empty`, `jobs run`): due by this time, or now. */
+  stopWhenEmpty?: { dueBefore?: number };
+  /** Follow `jobs restart` (a `jobs run` ends by itself and is not supervised). */
+  restartable: boolean;
+  /** Serve this process's own metrics (a standalone `jobs work --metrics-addr`). */
+  metrics: boolean;
+}
+
+/**
+ * One worker process from start to stop: the consumers, run records, heartbeat, metrics
+ * relay, and every way it can be told to stop — signals, `jobs restart`, the daemon's
+ * IPC, recycling limits, an empty queue. Resolves with the reason it stopped.
+ */
+export async function runWorkerProcess(options: WorkerProcessOptions): Promise<string> {
+  const { settings, definitions, bus, log } = options;
+  // One extra connection for run records, pause windows, heartbeat and restart stamps. It
+  // queues commands while Redis is away, as the BullMQ workers wait for it too.
+  const client = new Redis(connectionOptions(settings.redis, 'worker'));
+  client.on('error', () => undefined); // the workers report Redis errors
+  const recorder = recordRuns(bus, client, settings.prefix, log);
+  const worker = new JobsWorker({
+    connection: bullConnection(settings.redis, 'worker'),
+    prefix: settings.prefix,
+    definitions,
+    queues: options.queues,
+    concurrency: settings.concurrency,
+    stopTimeoutMs: settings.stopTimeoutMs,
+    bus,
+    log,
+    pauseGuard: new PauseGuard(client, settings.prefix),
+    client,
+  });
+  const forked = process.env.JOBS_WORKER_SLOT !== undefined;
+  const heartbeat = new Heartbeat({
+    client,
+    prefix: settings.prefix,
+    role: 'worker',
+    queues: worker.queues,
+    bus,
+    // Forked by a daemon (which sets the slot): name it, so status can group them.
+    parentPid: forked ? process.ppid : undefined,
+  });
+  const activeJobs = () => worker.activeCount();
+  // Forked by a daemon: it counts our runs. On our own: we serve them, if asked.
+  const relay = relayEventsToParent(bus, activeJobs);
+  const stopMetrics =
+    !relay && options.metrics
+      ? await serveWorkerMetrics({ settings, bus, definitions, activeJobs })
+      : undefined;
+
+  let reason: string | undefined;
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  const stop = (why: string) => {
+    reason ??= why;
+    // Said first thing, so the daemon knows why even if the exit comes abruptly.
+    const exitReason = EXIT_REASONS.find((known) => known === why);
+    if (forked && exitReason) void sendExitReason(exitReason);
+    void worker.stop(why).then(resolveStopped);
+  };
+  onStopSignals(stop, () => worker.forceStop());
+  process.on('message', (message) => {
+    if (isRestartMessage(message)) stop('restart');
+  });
+  // Forked by a daemon that is gone (killed outright): finish up rather than run orphaned.
+  process.once('disconnect', () => stop('daemon gone'));
+  const limits = new LimitWatcher(options.limits, bus, stop);
+  limits.start();
+  const restarts = options.restartable
+    ? new RestartWatcher({
+        connection: connectionOptions(settings.redis, 'worker'),
+        client,
+        prefix: settings.prefix,
+        onRestart: () => stop('restart'),
+      })
+    : undefined;
+  if (restarts) {
+    void restarts.start();
+    // The stored stamp, between jobs: for a worker whose subscriber missed the message.
+    for (const done of ['job:completed', 'job:failed'] as const)
+      bus.on(done, () => void restarts.check());
+  }
+  const emptyTimer = options.stopWhenEmpty
+    ? watchEmpty(options.stopWhenEmpty.dueBefore, () => stop('empty'))
+    : undefined;
+
+  function watchEmpty(dueBefore: number | undefined, onEmpty: () => void): NodeJS.Timeout {
+    return setInterval(() => {
+      if (worker.activeCount() > 0) return;
+      countDueJobs(client, settings.prefix, worker.queues, dueBefore ?? Date.now())
+        .then((due) => {
+          if (due === 0 && worker.activeCount() === 0) onEmpty();
+        })
+        .catch(() => undefined); // Redis away: look again later
+    }, EMPTY_CHECK_INTERVAL_MS);
+  }
+
+  worker.start();
+  heartbeat.start();
+  await stopped;
+  limits.stop();
+  restarts?.stop();
+  if (emptyTimer) clearInterval(emptyTimer);
+  await relay?.flush();
+  await stopMetrics?.();
+  await recorder.flush();
+  await heartbeat.stop();
+  await Promise.race([client.quit().catch(() => undefined), sleep(1_000)]);
+  client.disconnect();
+  return reason ?? 'stopped';
+}
