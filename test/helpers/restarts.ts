@@ -33,6 +33,7 @@ export class RestartProject extends OperatorProject {
       connection: { url: this.env.REDIS_URL as string },
       prefix: this.prefix,
     });
+    this.queueHandle.on('error', () => undefined); // outage tests stop Redis under it
     return this.queueHandle;
   }
 
