@@ -1,6 +1,7 @@
 import { TestRedis } from '../test/helpers/redis-server.js';
 import { benchCli } from './cli.js';
 import { benchMetrics } from './metrics.js';
+import { benchRestart } from './restart.js';
 import { bareBullmq, daemon } from './throughput.js';
 
 /**
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
   await section('throughput', benchThroughput);
   await section('metrics', benchMetrics);
   await section('cli', benchCli);
+  // Restart latency (bench/restart.ts): `jobs restart` to every worker replaced.
+  await section('restart', benchRestart);
   console.log(JSON.stringify(figures));
 }
 

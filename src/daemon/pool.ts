@@ -1,13 +1,10 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobsEventBus } from '../events.js';
 import type { WorkerStates } from '../metrics/gauges.js';
 import { readRelayMessage, RELAY_ENV, replayRelayed } from '../metrics/relay.js';
+import { forkWorker, SpareWorker } from './spare.js';
 import { readExitReason, RESTART_MESSAGE, type ExitReason } from './worker-messages.js';
-
-/** The CLI entry the pool forks as `jobs work`. */
-const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 /** Crash backoff: 1s, 2s, 4s … 30s; a worker that ran this long resets it. */
 const CRASH_BACKOFF_BASE_MS = 1_000;
@@ -15,6 +12,11 @@ const CRASH_BACKOFF_MAX_MS = 30_000;
 const HEALTHY_AFTER_MS = 60_000;
 /** A worker asked to stop gets its stop timeout plus this before SIGKILL. */
 const KILL_MARGIN_MS = 10_000;
+/**
+ * A new spare is forked this long after its slot's worker started, so that the two do
+ * not compete for the CPU while the worker starts.
+ */
+const SPARE_FORK_DELAY_MS = 1_000;
 
 interface Slot {
   index: number;
@@ -26,6 +28,9 @@ interface Slot {
   /** Why the child said it is exiting (IPC), if it did. */
   exitReason?: ExitReason;
   timer?: NodeJS.Timeout;
+  /** The slot's next worker, already started (spare.ts). */
+  spare?: SpareWorker;
+  spareTimer?: NodeJS.Timeout;
 }
 
 export interface PoolOptions {
@@ -94,20 +99,20 @@ export class WorkerPool {
   }
 
   private spawn(slot: Slot): void {
-    // Detached (own process group): a terminal's Ctrl-C or a group-wide SIGTERM reaches
-    // the daemon only, which forwards one SIGTERM. Otherwise each worker would see two
-    // signals and take the second as "force". A worker whose daemon dies notices the
-    // closed IPC channel and stops gracefully (see cli/commands/work.ts).
     const relay = this.options.relay;
-    const child = fork(CLI_ENTRY, ['work', ...this.options.args], {
-      env: {
-        ...this.options.env,
-        JOBS_WORKER_SLOT: String(slot.index),
-        [RELAY_ENV]: relay ? '1' : '0',
-      },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      detached: true,
-    });
+    const env = {
+      ...this.options.env,
+      JOBS_WORKER_SLOT: String(slot.index),
+      [RELAY_ENV]: relay ? '1' : '0',
+    };
+    const spare = slot.spare;
+    slot.spare = undefined;
+    const child = spare?.alive ? spare.activate() : forkWorker(this.options.args, env);
+    if (spare && child !== spare.child) spare.dispose();
+    slot.spareTimer = setTimeout(() => {
+      slot.spareTimer = undefined;
+      if (!this.stopping) slot.spare = new SpareWorker(this.options.args, env);
+    }, SPARE_FORK_DELAY_MS);
     slot.child = child;
     slot.startedAt = Date.now();
     slot.active = 0;
@@ -161,7 +166,11 @@ export class WorkerPool {
   }
 
   private async stopAll(): Promise<void> {
-    for (const slot of this.slots) if (slot.timer) clearTimeout(slot.timer);
+    for (const slot of this.slots) {
+      if (slot.timer) clearTimeout(slot.timer);
+      if (slot.spareTimer) clearTimeout(slot.spareTimer);
+      slot.spare?.dispose();
+    }
     const exits = this.slots.flatMap((slot) => {
       const child = slot.child;
       if (!child || child.exitCode !== null || child.signalCode !== null) return [];

@@ -51,3 +51,45 @@ export function sendExitReason(reason: ExitReason): Promise<void> {
     if (!sent) resolve();
   });
 }
+
+/**
+ * Spare workers: the pool forks each slot's replacement ahead of time with STANDBY_ENV
+ * set. Node and the package's modules load (most of a worker's start-up), then the child
+ * says `jobs:standby` and waits; `jobs:activate` makes it read the settings and the
+ * definitions — fresh, as of that moment — and start consuming.
+ */
+export const STANDBY_ENV = 'JOBS_WORKER_STANDBY';
+export const STANDBY_MESSAGE = Object.freeze({ type: 'jobs:standby' });
+export const ACTIVATE_MESSAGE = Object.freeze({ type: 'jobs:activate' });
+
+export function isMessage(message: unknown, type: string): boolean {
+  return (
+    typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type
+  );
+}
+
+/**
+ * In a spare: resolves true once the pool activates it, false if it is told to stop (a
+ * signal, or the daemon is gone) before that. Returns true at once in any other process.
+ */
+export function waitForActivation(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  if (env[STANDBY_ENV] !== '1' || !process.send) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const finish = (activated: boolean) => {
+      process.off('message', onMessage);
+      process.off('SIGTERM', onStop);
+      process.off('SIGINT', onStop);
+      process.off('disconnect', onStop);
+      resolve(activated);
+    };
+    const onMessage = (message: unknown) => {
+      if (isMessage(message, ACTIVATE_MESSAGE.type)) finish(true);
+    };
+    const onStop = () => finish(false);
+    process.on('message', onMessage);
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
+    process.on('disconnect', onStop);
+    process.send?.(STANDBY_MESSAGE, undefined, {}, () => undefined);
+  });
+}

@@ -35,6 +35,7 @@ export function registerRestart(program: Command): void {
         // The workers live now are the ones that must be replaced: read them first.
         const before =
           flags.wait === undefined ? [] : await liveWorkers(context.client, context.prefix);
+        const requestedAt = Date.now();
         const generation = await requestRestart(context.client, context.prefix);
         if (flags.wait === undefined) {
           if (flags.json) printJson({ generation });
@@ -42,7 +43,7 @@ export function registerRestart(program: Command): void {
           return;
         }
         const report = await waitForReplacement(context.client, context.prefix, before, flags.wait);
-        printReport(report, generation, flags.json === true);
+        printReport(report, generation, requestedAt, flags.json === true);
         if (!report.replaced) {
           throw new WorkFailedError(
             `${report.stillRunning.length + sum(report.missing)} of ${report.before.length} workers were not replaced within ${formatDuration(flags.wait)}`,
@@ -52,10 +53,16 @@ export function registerRestart(program: Command): void {
     );
 }
 
-function printReport(report: ReplacementReport, generation: number, json: boolean): void {
+function printReport(
+  report: ReplacementReport,
+  generation: number,
+  requestedAt: number,
+  json: boolean,
+): void {
   if (json) {
     printJson({
       generation,
+      requestedAt: new Date(requestedAt).toISOString(),
       replaced: report.replaced,
       workers: report.before.length,
       elapsedMs: report.elapsedMs,

@@ -4,6 +4,7 @@ import { loadDefinitions } from '../../definitions/load.js';
 import { JobsEventBus } from '../../events.js';
 import { createLogger } from '../../logging/logger.js';
 import { logEvents } from '../../logging/subscribe.js';
+import { waitForActivation } from '../../daemon/worker-messages.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
 import { collect } from '../context.js';
 import { environmentHelp } from '../environment-help.js';
@@ -55,6 +56,8 @@ export function registerWork(program: Command): void {
       ]),
     )
     .action(async (flags: WorkFlags, command: Command) => {
+      // A spare forked ahead of time by the daemon's pool waits here, modules loaded.
+      if (!(await waitForActivation())) return;
       const global = command.optsWithGlobals<{ config?: string }>();
       // JOBS_METRICS_ADDR is the daemon's: a worker serves metrics only when told to here,
       // since several workers on one host would all claim the same port.

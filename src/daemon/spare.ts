@@ -1,0 +1,62 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ACTIVATE_MESSAGE, isMessage, STANDBY_ENV, STANDBY_MESSAGE } from './worker-messages.js';
+
+/** The CLI entry the pool forks as `jobs work`. */
+const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+/**
+ * Forks `jobs work`. Detached (own process group): a terminal's Ctrl-C or a group-wide
+ * SIGTERM reaches the daemon only, which forwards one SIGTERM; otherwise each worker
+ * would see two signals and take the second as "force". A worker whose daemon dies
+ * notices the closed IPC channel and stops gracefully.
+ */
+export function forkWorker(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return fork(CLI_ENTRY, ['work', ...args], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+  });
+}
+
+/**
+ * A slot's replacement, started ahead of time. A worker's start-up is mostly Node loading
+ * modules (a second or more on a busy host); a spare has done that already, so a
+ * restarted or recycled worker is replaced in a fraction of it. It holds no Redis
+ * connection and has read no definitions until activated; the cost is its memory
+ * (about 60 MB) while it waits.
+ */
+export class SpareWorker {
+  readonly child: ChildProcess;
+  private ready = false;
+  private wanted = false;
+
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv) {
+    this.child = forkWorker(args, { ...env, [STANDBY_ENV]: '1' });
+    this.child.on('message', (message) => {
+      if (!isMessage(message, STANDBY_MESSAGE.type)) return;
+      this.ready = true;
+      if (this.wanted) this.sendActivate();
+    });
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null && this.child.connected;
+  }
+
+  /** Makes it a worker: now if it is waiting, or as soon as it is. */
+  activate(): ChildProcess {
+    this.wanted = true;
+    if (this.ready) this.sendActivate();
+    return this.child;
+  }
+
+  /** Not needed after all (the daemon stops): a waiting spare exits 0 on SIGTERM. */
+  dispose(): void {
+    if (this.alive) this.child.kill('SIGTERM');
+  }
+
+  private sendActivate(): void {
+    if (this.child.connected) this.child.send(ACTIVATE_MESSAGE, () => undefined);
+  }
+}
