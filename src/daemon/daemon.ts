@@ -107,6 +107,7 @@ export class Daemon {
       stopTimeoutMs: settings.stopTimeoutMs,
       bus,
       relay: this.metrics?.relayBus,
+      spares: settings.spareWorkers,
     });
     const pool = this.pool;
     this.metrics?.attachPool(() => pool.workerStates());

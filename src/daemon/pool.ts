@@ -16,7 +16,7 @@ const KILL_MARGIN_MS = 10_000;
  * A new spare is forked this long after its slot's worker started, so that the two do
  * not compete for the CPU while the worker starts.
  */
-const SPARE_FORK_DELAY_MS = 1_000;
+export const SPARE_FORK_DELAY_MS = 1_000;
 
 interface Slot {
   index: number;
@@ -44,6 +44,8 @@ export interface PoolOptions {
    * because each child logs its own events already. Unset: children relay nothing.
    */
   relay?: JobsEventBus;
+  /** Keep a pre-started replacement per worker (spare.ts); false saves its memory. */
+  spares: boolean;
 }
 
 /**
@@ -109,10 +111,12 @@ export class WorkerPool {
     slot.spare = undefined;
     const child = spare?.alive ? spare.activate() : forkWorker(this.options.args, env);
     if (spare && child !== spare.child) spare.dispose();
-    slot.spareTimer = setTimeout(() => {
-      slot.spareTimer = undefined;
-      if (!this.stopping) slot.spare = new SpareWorker(this.options.args, env);
-    }, SPARE_FORK_DELAY_MS);
+    if (this.options.spares) {
+      slot.spareTimer = setTimeout(() => {
+        slot.spareTimer = undefined;
+        if (!this.stopping) slot.spare = new SpareWorker(this.options.args, env);
+      }, SPARE_FORK_DELAY_MS);
+    }
     slot.child = child;
     slot.startedAt = Date.now();
     slot.active = 0;

@@ -42,6 +42,7 @@ export function registerStart(program: Command): void {
         'JOBS_STOP_TIMEOUT',
         'JOBS_FAILED_RETENTION',
         'JOBS_COMPLETED_RETENTION',
+        'JOBS_SPARE_WORKERS',
         'LOG_LEVEL',
       ]),
     )
