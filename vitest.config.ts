@@ -2,7 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // test/soak holds long runs taken by hand: JOBS_SOAK_MINUTES=10 npx vitest run test/soak
+    include: process.env.JOBS_SOAK_MINUTES
+      ? ['test/soak/**/*.test.ts']
+      : ['test/{e2e,integration,unit}/**/*.test.ts'],
     globalSetup: ['test/setup/global-redis.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -44,6 +44,8 @@ export interface JobsEvents {
     unchanged: string[];
     durationMs: number;
   };
+  /** Per-host schedulers of `runOn: all` jobs added or removed (`<queue>@<host> <id>`). */
+  'schedule:hosts': { upserted: string[]; removed: string[] };
   'metrics:listening': { url: string };
   'queue:pruned': { queue: string; failed: number; completed: number };
   'redis:ready': { target: string; version?: string };

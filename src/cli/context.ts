@@ -1,8 +1,9 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Redis } from 'ioredis';
 import { loadSettings, type Settings } from '../config/settings.js';
-import { bullConnection, connectProducer } from '../redis/connection.js';
+import { listHostQueues } from '../hosts/host-queues.js';
+import { openQueue } from '../redis/bull.js';
+import { connectProducer, type RedisClient } from '../redis/connection.js';
 import { META, metaKey } from '../redis/keys.js';
 import { parseStored, type StoredDefinition } from '../schedule/sync.js';
 
@@ -17,7 +18,7 @@ export class CliContext {
 
   private constructor(
     readonly settings: Readonly<Settings>,
-    readonly client: Redis,
+    readonly client: RedisClient,
   ) {}
 
   static async open(command: Command): Promise<CliContext> {
@@ -37,20 +38,21 @@ export class CliContext {
     return this.storedCache;
   }
 
-  /** The queues named (--queue), or every queue the synced definitions use. */
+  /**
+   * The queues named (--queue), or every queue the synced definitions use, each with the
+   * per-host queues of its `runOn: all` jobs (`default@web-1`).
+   */
   async queueNames(only: readonly string[] = []): Promise<string[]> {
-    if (only.length > 0) return [...new Set(only)];
-    const names = new Set([...(await this.stored()).values()].map((job) => job.queue));
-    return names.size > 0 ? [...names].sort() : ['default'];
+    const synced = new Set([...(await this.stored()).values()].map((job) => job.queue));
+    const names = only.length > 0 ? new Set(only) : synced.size > 0 ? synced : new Set(['default']);
+    const hostQueues = await listHostQueues(this.client, this.prefix, names);
+    return [...[...names].sort(), ...hostQueues];
   }
 
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, {
-        connection: bullConnection(this.settings.redis, 'producer'),
-        prefix: this.prefix,
-      });
+      queue = openQueue(name, this.settings.redis, 'producer', { prefix: this.prefix });
       queue.on('error', () => undefined); // surfaced by the failing call
       this.queues.set(name, queue);
     }

@@ -12,6 +12,12 @@ export function environmentHelp(names: readonly EnvName[]): string {
 
 export const REDIS_ENV: readonly EnvName[] = [
   'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_MASTER',
+  'REDIS_USERNAME',
+  'REDIS_PASSWORD',
+  'REDIS_TLS',
   'JOBS_PREFIX',
   'JOBS_CONFIG',
   'LOG_LEVEL',

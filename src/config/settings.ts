@@ -9,11 +9,25 @@ import { ConfigError } from '../errors.js';
  * a frozen object: built-in defaults < `.env` < environment < command-line flags.
  */
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
 export interface RedisTarget {
   /** `redis://` or `rediss://` URL from REDIS_URL. */
   url?: string;
   /** Unix socket of the embedded redis-server (no REDIS_URL). */
   socket?: string;
+  /** REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster. */
+  cluster?: RedisNode[];
+  /** REDIS_SENTINELS: the Sentinels that name the current master of REDIS_SENTINEL_MASTER. */
+  sentinels?: RedisNode[];
+  sentinelMaster?: string;
+  /** Credentials and TLS of Cluster nodes and Sentinel-found masters (a URL carries its own). */
+  username?: string;
+  password?: string;
+  tls?: boolean;
 }
 
 export interface Settings {
@@ -23,6 +37,8 @@ export interface Settings {
   embeddedRedis: boolean;
   varDir: string;
   prefix: string;
+  /** This host's name in heartbeats and `runOn: all` schedules (JOBS_HOST_ID). */
+  hostId: string;
   workers: number;
   concurrency: number;
   metricsAddr: string | 'off';
@@ -49,10 +65,26 @@ export const ENVIRONMENT = Object.freeze({
     '',
     'redis:// or rediss:// URL; unset: `jobs start` runs a private redis-server under ./var',
   ],
+  REDIS_CLUSTER_NODES: [
+    '',
+    'host:port,host:port seed nodes of a Redis Cluster (use with JOBS_PREFIX={jobs}); replaces REDIS_URL',
+  ],
+  REDIS_SENTINELS: [
+    '',
+    'host:port,host:port of Redis Sentinels that name the master; replaces REDIS_URL',
+  ],
+  REDIS_SENTINEL_MASTER: ['mymaster', 'the master name the Sentinels watch'],
+  REDIS_USERNAME: ['', 'ACL user of Cluster nodes or the Sentinel-found master'],
+  REDIS_PASSWORD: ['', 'password of Cluster nodes or the Sentinel-found master (and Sentinels)'],
+  REDIS_TLS: ['false', 'true: TLS to Cluster nodes or the Sentinel-found master'],
   JOBS_CONFIG: ['./jobs.yaml', 'the definitions file'],
   JOBS_PREFIX: [
     'jobs',
     'Redis key prefix shared by every daemon and worker ({jobs} for Redis Cluster)',
+  ],
+  JOBS_HOST_ID: [
+    'the hostname',
+    "this host's name in heartbeats and runOn: all schedules; unique per host ([A-Za-z0-9._-])",
   ],
   JOBS_WORKERS: ['CPU count', 'worker processes `jobs start` runs; 0 = scheduler and metrics only'],
   JOBS_CONCURRENCY: ['1', 'jobs one worker process runs at once, per queue'],
@@ -127,9 +159,10 @@ export function loadSettings(
   };
 
   const varDir = path.resolve(env.JOBS_VAR_DIR ?? 'var');
-  const url = read('REDIS_URL');
-  if (url && !/^(redis|rediss):\/\//.test(url)) {
-    problems.push(`REDIS_URL '${url}' must start with redis:// or rediss://`);
+  const redis = readRedisTarget(read, varDir, problems);
+  const hostId = read('JOBS_HOST_ID') ?? os.hostname().replace(/[^A-Za-z0-9._-]/g, '-');
+  if (!HOST_ID_PATTERN.test(hostId)) {
+    problems.push(`JOBS_HOST_ID '${hostId}' may hold only letters, digits, '.', '_' and '-'`);
   }
   const metricsAddr = flags.metricsAddr ?? read('JOBS_METRICS_ADDR') ?? '127.0.0.1:9464';
   if (metricsAddr !== 'off' && !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(metricsAddr)) {
@@ -138,10 +171,11 @@ export function loadSettings(
 
   const settings: Settings = {
     configPath: path.resolve(flags.config ?? read('JOBS_CONFIG') ?? 'jobs.yaml'),
-    redis: url ? { url } : { socket: path.join(varDir, 'redis.sock') },
-    embeddedRedis: !url,
+    redis,
+    embeddedRedis: redis.socket !== undefined,
     varDir,
     prefix: read('JOBS_PREFIX') ?? 'jobs',
+    hostId,
     workers: integer(
       '--workers',
       flags.workers ?? read('JOBS_WORKERS'),
@@ -185,6 +219,52 @@ export function childEnvironment(settings: Settings): NodeJS.ProcessEnv {
     JOBS_CONFIG: settings.configPath,
     JOBS_PREFIX: settings.prefix,
     JOBS_VAR_DIR: settings.varDir,
+    JOBS_HOST_ID: settings.hostId,
     ...(settings.redis.url ? { REDIS_URL: settings.redis.url } : {}),
   };
+}
+
+/** Host ids become part of queue names and Redis keys: no ':' or spaces. */
+export const HOST_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * Where Redis is: a Cluster (REDIS_CLUSTER_NODES), Sentinels (REDIS_SENTINELS), one server
+ * (REDIS_URL), or else the embedded redis-server's socket under ./var.
+ */
+function readRedisTarget(
+  read: (name: EnvName) => string | undefined,
+  varDir: string,
+  problems: string[],
+): RedisTarget {
+  const url = read('REDIS_URL');
+  if (url && !/^(redis|rediss):\/\//.test(url)) {
+    problems.push(`REDIS_URL '${url}' must start with redis:// or rediss://`);
+  }
+  const auth = {
+    username: read('REDIS_USERNAME'),
+    password: read('REDIS_PASSWORD'),
+    tls: /^(1|true|yes)$/i.test(read('REDIS_TLS') ?? ''),
+  };
+  const cluster = read('REDIS_CLUSTER_NODES');
+  if (cluster) return { cluster: parseNodes('REDIS_CLUSTER_NODES', cluster, problems), ...auth };
+  const sentinels = read('REDIS_SENTINELS');
+  if (sentinels) {
+    return {
+      sentinels: parseNodes('REDIS_SENTINELS', sentinels, problems),
+      sentinelMaster: read('REDIS_SENTINEL_MASTER') ?? 'mymaster',
+      ...auth,
+    };
+  }
+  return url ? { url } : { socket: path.join(varDir, 'redis.sock') };
+}
+
+function parseNodes(name: EnvName, value: string, problems: string[]): RedisNode[] {
+  return value.split(',').flatMap((item) => {
+    const match = /^\s*(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})\s*$/.exec(item);
+    if (!match) {
+      problems.push(`${name} item '${item}' must be host:port`);
+      return [];
+    }
+    return [{ host: (match[1] as string).replace(/^\[|\]$/g, ''), port: Number(match[2]) }];
+  });
 }

@@ -1,24 +1,22 @@
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
 import { childEnvironment, type RecycleSettings, type Settings } from '../config/settings.js';
 import { loadDefinitions } from '../definitions/load.js';
 import { Heartbeat } from '../heartbeat/heartbeat.js';
+import { HostScheduleKeeper } from '../hosts/host-schedule-keeper.js';
+import { withHostQueues } from '../hosts/host-queues.js';
 import { Pruner } from '../maintenance/prune.js';
 import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { MetricsServer } from '../metrics/server.js';
-import {
-  bullConnection,
-  connectionOptions,
-  describeTarget,
-  openMonitorConnection,
-} from '../redis/connection.js';
+import { openQueue } from '../redis/bull.js';
+import { describeTarget, openMonitorConnection, type RedisClient } from '../redis/connection.js';
 import { EmbeddedRedis } from '../redis/embedded.js';
 import { checkServer } from '../redis/server-check.js';
 import { connectWhenReady } from '../redis/wait-ready.js';
 import { RestartWatcher } from '../restart/signal.js';
+import type { Retention } from '../schedule/job-options.js';
 import { syncSchedules } from '../schedule/sync.js';
 import { WorkerPool } from './pool.js';
 
@@ -36,15 +34,16 @@ export interface DaemonOptions {
  */
 export class Daemon {
   private embedded: EmbeddedRedis | undefined;
-  private client: Redis | undefined;
+  private client: RedisClient | undefined;
   private pool: WorkerPool | undefined;
   private metrics: DaemonMetrics | undefined;
   private metricsServer: MetricsServer | undefined;
-  private monitor: Redis | undefined;
+  private monitor: RedisClient | undefined;
   private definitions: Definitions | undefined;
   private heartbeat: Heartbeat | undefined;
   private pruner: Pruner | undefined;
   private restarts: RestartWatcher | undefined;
+  private hostSchedules: HostScheduleKeeper | undefined;
   private readonly queues = new Map<string, Queue>();
   private stopping: Promise<void> | undefined;
   private resolveStopped: () => void = () => undefined;
@@ -78,13 +77,19 @@ export class Daemon {
     this.heartbeat = new Heartbeat({
       client: this.client,
       prefix: settings.prefix,
+      host: settings.hostId,
       role: 'daemon',
-      queues: queueNames(this.definitions),
+      // A daemon that runs workers names its host's own queues too: the host counts as
+      // live for `runOn: all` from its start, before its workers beat.
+      queues:
+        settings.workers > 0
+          ? withHostQueues(queueNames(this.definitions), this.definitions, settings.hostId)
+          : queueNames(this.definitions),
     });
     this.heartbeat.start();
     // `jobs restart`: re-read and re-sync. Our workers watch for it themselves.
     this.restarts = new RestartWatcher({
-      connection: connectionOptions(settings.redis, 'worker'),
+      target: settings.redis,
       client: this.client,
       prefix: settings.prefix,
       onRestart: () => void this.reload({ restartWorkers: false }),
@@ -92,6 +97,7 @@ export class Daemon {
     await this.restarts.start();
     // Every scheduling daemon prunes; clean is idempotent, so several doing it is harmless.
     if (this.options.scheduler) this.startPruner();
+    if (this.options.scheduler) this.startHostSchedules(this.client);
     this.pool = new WorkerPool({
       size: settings.workers,
       args: [
@@ -140,6 +146,8 @@ export class Daemon {
       const definitions = await loadDefinitions(this.options.settings.configPath);
       if (this.options.scheduler) await this.sync(definitions);
       this.definitions = definitions;
+      // New or changed runOn: all jobs reach the hosts now, not a round later.
+      void this.hostSchedules?.reconcileNow();
       this.metrics?.setDefinitions(definitions);
     } catch (error) {
       // A bad edit must not take down a running daemon: keep the last good definitions.
@@ -171,6 +179,20 @@ export class Daemon {
     this.pool?.forceStop();
   }
 
+  private startHostSchedules(client: RedisClient): void {
+    const { settings, bus, log } = this.options;
+    this.hostSchedules = new HostScheduleKeeper({
+      client,
+      target: settings.redis,
+      prefix: settings.prefix,
+      retention: retentionOf(settings),
+      definitions: () => this.definitions,
+      onChanged: (changes) => bus.emit('schedule:hosts', changes),
+      onError: (error) => log.error({ error: error.message }, 'host schedules failed'),
+    });
+    this.hostSchedules.start();
+  }
+
   private startPruner(): void {
     const { settings, bus, log } = this.options;
     this.pruner = new Pruner({
@@ -189,10 +211,7 @@ export class Daemon {
     let queue = this.queues.get(name);
     if (!queue) {
       const { settings } = this.options;
-      queue = new Queue(name, {
-        connection: bullConnection(settings.redis, 'worker'),
-        prefix: settings.prefix,
-      });
+      queue = openQueue(name, settings.redis, 'worker', { prefix: settings.prefix });
       queue.on('error', () => undefined); // Redis errors are reported by the daemon's client
       this.queues.set(name, queue);
     }
@@ -203,14 +222,11 @@ export class Daemon {
     const { settings, bus } = this.options;
     const started = Date.now();
     const result = await syncSchedules({
-      client: this.client as Redis,
-      connection: bullConnection(settings.redis, 'producer'),
+      client: this.client as RedisClient,
+      target: settings.redis,
       prefix: settings.prefix,
       definitions,
-      retention: {
-        completedMs: settings.completedRetentionMs,
-        failedMs: settings.failedRetentionMs,
-      },
+      retention: retentionOf(settings),
     });
     bus.emit('schedule:synced', { ...result, durationMs: Date.now() - started });
   }
@@ -218,6 +234,7 @@ export class Daemon {
   private async stopAll(): Promise<void> {
     this.restarts?.stop();
     await this.pruner?.stop();
+    await this.hostSchedules?.stop();
     await this.pool?.stop();
     await this.metricsServer?.stop();
     await this.metrics?.close();
@@ -246,6 +263,10 @@ function recycleArgs({ maxJobs, maxTimeMs, maxMemoryMb }: RecycleSettings): stri
     ...(maxTimeMs !== undefined ? ['--max-time', `${maxTimeMs}ms`] : []),
     ...(maxMemoryMb !== undefined ? ['--max-memory', String(maxMemoryMb)] : []),
   ];
+}
+
+function retentionOf(settings: Readonly<Settings>): Retention {
+  return { completedMs: settings.completedRetentionMs, failedMs: settings.failedRetentionMs };
 }
 
 function queueNames(definitions: Definitions | undefined): string[] {

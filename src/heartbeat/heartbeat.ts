@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { JobsEventBus } from '../events.js';
 import { heartbeatKey, META, metaKey } from '../redis/keys.js';
 
@@ -36,13 +36,15 @@ export interface ProcessBeat {
 }
 
 export interface HeartbeatOptions {
-  client: Redis;
+  client: RedisClient;
   prefix: string;
   role: ProcessBeat['role'];
   queues: readonly string[];
   /** Job events to count runs and know the current ones (a worker's bus). */
   bus?: JobsEventBus;
   parentPid?: number;
+  /** This host's id (JOBS_HOST_ID); default: the hostname. */
+  host?: string;
 }
 
 /** Writes this process's heartbeat until stop(), which removes it. */
@@ -53,7 +55,7 @@ export class Heartbeat {
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: HeartbeatOptions) {
-    const host = os.hostname();
+    const host = options.host ?? os.hostname();
     this.beat = {
       id: `${host}:${process.pid}`,
       host,
@@ -121,7 +123,7 @@ export class Heartbeat {
 }
 
 /** The live processes, from their heartbeats; ids whose key expired are removed from the set. */
-export async function readHeartbeats(client: Redis, prefix: string): Promise<ProcessBeat[]> {
+export async function readHeartbeats(client: RedisClient, prefix: string): Promise<ProcessBeat[]> {
   const setKey = metaKey(prefix, META.processes);
   const ids = await client.smembers(setKey);
   if (ids.length === 0) return [];

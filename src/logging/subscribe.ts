@@ -67,6 +67,9 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
   bus.on('worker:restarting', (e) =>
     log.info({ slot: e.slot, reason: e.reason, delayMs: e.delayMs }, 'restarting worker process'),
   );
+  bus.on('schedule:hosts', (e) =>
+    log.info({ upserted: e.upserted, removed: e.removed }, 'host schedules changed'),
+  );
   bus.on('schedule:synced', (e) =>
     log.info(
       {

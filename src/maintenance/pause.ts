@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
+import { redisNow } from '../redis/clock.js';
 import { META, metaKey, pauseWindowsKey } from '../redis/keys.js';
 
 /** Pause windows older than this are forgotten: no tick that old is still waiting. */
@@ -17,9 +18,14 @@ export interface PauseState {
  * running ones finish), plus the time it began, kept so that the ticks falling in the pause
  * can be told apart when processing resumes (see worker/pause-guard.ts).
  */
-export async function pauseQueue(client: Redis, prefix: string, queue: Queue): Promise<PauseState> {
+export async function pauseQueue(
+  client: RedisClient,
+  prefix: string,
+  queue: Queue,
+): Promise<PauseState> {
   // HSETNX: pausing twice keeps the first start, so no tick of the pause is forgotten.
-  await client.hsetnx(metaKey(prefix, META.paused), queue.name, String(Date.now()));
+  // The Redis clock: workers on other hosts compare ticks with these windows.
+  await client.hsetnx(metaKey(prefix, META.paused), queue.name, String(await redisNow(client)));
   await queue.pause();
   return readPauseState(client, prefix, queue);
 }
@@ -29,13 +35,13 @@ export async function pauseQueue(client: Redis, prefix: string, queue: Queue): P
  * that fetches a stale tick at once already sees the window it fell in.
  */
 export async function resumeQueue(
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   queue: Queue,
 ): Promise<PauseState> {
   const pausedKey = metaKey(prefix, META.paused);
   const since = Number(await client.hget(pausedKey, queue.name));
-  const now = Date.now();
+  const now = await redisNow(client);
   if (since > 0) {
     const windows = pauseWindowsKey(prefix, queue.name);
     await client
@@ -50,7 +56,7 @@ export async function resumeQueue(
 }
 
 export async function readPauseState(
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   queue: Queue,
 ): Promise<PauseState> {
@@ -63,7 +69,7 @@ export async function readPauseState(
 
 /** The pause window that holds `at`, if any: [start, end] in ms. */
 export async function findPauseWindow(
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   queue: string,
   at: number,

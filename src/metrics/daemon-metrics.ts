@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { Registry } from 'prom-client';
 import { collectProcessMetrics } from './default-metrics.js';
 import type { Definitions } from '../definitions/types.js';
@@ -36,7 +36,7 @@ export class DaemonMetrics implements MetricsSource {
   readonly relayBus = new JobsEventBus();
   private definitions: Definitions | undefined;
   private intervalsText = renderExpectedIntervals(new Map());
-  private monitor: Redis | undefined;
+  private monitor: RedisClient | undefined;
   private queueCounts: QueueCountsReader | undefined;
   private workerStates: () => WorkerStates = () => ({ busy: 0, idle: 0 });
   private synced = false;
@@ -66,8 +66,8 @@ export class DaemonMetrics implements MetricsSource {
     this.runMetrics.initialize(definitions.jobs.values());
   }
 
-  /** The daemon's monitor connection: Redis health and the queue counts. */
-  attachRedis(monitor: Redis): void {
+  /** The daemon's monitor connection: RedisClient health and the queue counts. */
+  attachRedis(monitor: RedisClient): void {
     this.monitor = monitor;
     this.queueCounts = new QueueCountsReader(monitor, this.options.prefix, () => this.queues());
   }

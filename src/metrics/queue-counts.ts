@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { countQueue, type QueueCounts } from '../queue/inspect.js';
 
 /** Scrapes within this long of each other share one round of reads. */
@@ -19,7 +19,7 @@ export class QueueCountsReader {
 
   constructor(
     /** A monitor connection: fails at once while Redis is away instead of queueing. */
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly prefix: string,
     private readonly queueNames: () => readonly string[],
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { Registry } from 'prom-client';
 import { collectProcessMetrics } from './default-metrics.js';
 import type { Settings } from '../config/settings.js';
@@ -19,7 +19,7 @@ import { recordEvents } from './subscribe.js';
 export class WorkerMetrics implements MetricsSource {
   readonly registry = new Registry();
   private readonly runMetrics = new RunMetrics();
-  private monitor: Redis | undefined;
+  private monitor: RedisClient | undefined;
 
   constructor(options: { bus: JobsEventBus; definitions: Definitions; activeJobs: () => number }) {
     const { bus, definitions, activeJobs } = options;
@@ -33,7 +33,7 @@ export class WorkerMetrics implements MetricsSource {
     createRedisUpGauge(this.registry, () => this.redisUp());
   }
 
-  attachRedis(monitor: Redis): void {
+  attachRedis(monitor: RedisClient): void {
     this.monitor = monitor;
   }
 

@@ -1,9 +1,10 @@
-import { Queue, type Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { loadDefinitions } from '../definitions/load.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
 import { RedisUnavailableError, UsageError } from '../errors.js';
-import { bullConnection, describeTarget } from '../redis/connection.js';
+import { openQueue } from '../redis/bull.js';
+import { describeTarget } from '../redis/connection.js';
 import { existsSync } from 'node:fs';
 import { runOptions } from '../schedule/job-options.js';
 
@@ -60,10 +61,7 @@ export class JobsClient {
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, {
-        connection: bullConnection(this.settings.redis, 'producer'),
-        prefix: this.settings.prefix,
-      });
+      queue = openQueue(name, this.settings.redis, 'producer', { prefix: this.settings.prefix });
       queue.on('error', () => undefined); // surfaced by the failing call
       this.queues.set(name, queue);
     }

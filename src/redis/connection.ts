@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { ConnectionOptions } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import type { RedisTarget, Settings } from '../config/settings.js';
 
@@ -13,10 +13,13 @@ import type { RedisTarget, Settings } from '../config/settings.js';
  */
 export type ConnectionRole = 'worker' | 'producer' | 'monitor';
 
+/** A connection to a single server (URL, socket, Sentinel-found master) or to a Cluster. */
+export type RedisClient = Redis | Cluster;
+
 const RETRY_CAP_MS = 5_000;
 
 export function connectionOptions(target: RedisTarget, role: ConnectionRole): RedisOptions {
-  const base: RedisOptions = target.url ? urlOptions(target.url) : { path: target.socket };
+  const base = baseOptions(target);
   if (role === 'worker') {
     return {
       ...base,
@@ -44,6 +47,54 @@ export function connectionOptions(target: RedisTarget, role: ConnectionRole): Re
   };
 }
 
+function baseOptions(target: RedisTarget): RedisOptions {
+  if (target.url) return urlOptions(target.url);
+  if (target.socket) return { path: target.socket };
+  const auth: RedisOptions = {
+    username: target.username,
+    password: target.password,
+    tls: target.tls ? {} : undefined,
+  };
+  if (target.sentinels) {
+    return {
+      ...auth,
+      sentinels: target.sentinels,
+      name: target.sentinelMaster,
+      sentinelPassword: target.password,
+      sentinelTLS: target.tls ? {} : undefined,
+      enableTLSForSentinelMode: target.tls,
+    };
+  }
+  return auth; // Cluster: each node's options; the nodes come from openRedis
+}
+
+/**
+ * Opens a client of the given role: a Cluster when REDIS_CLUSTER_NODES is set (its
+ * offline queue and retries live on the Cluster, the rest on each node), else a Redis.
+ */
+export function openRedis(
+  target: RedisTarget,
+  role: ConnectionRole,
+  extra: { lazyConnect?: boolean } = {},
+): RedisClient {
+  const options = connectionOptions(target, role);
+  if (!target.cluster) return new Redis({ ...options, ...extra });
+  const clusterOptions: ClusterOptions = {
+    ...extra,
+    redisOptions: options,
+    enableOfflineQueue: options.enableOfflineQueue ?? true,
+    enableReadyCheck: true,
+    // A failover or resharding answers MOVED/CLUSTERDOWN for a moment: retry, then give up.
+    retryDelayOnClusterDown: CLUSTER_RETRY_DELAY_MS,
+    retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,
+    clusterRetryStrategy: (times) =>
+      role === 'producer' && times > 2 ? null : Math.min(times * 200, RETRY_CAP_MS),
+  };
+  return new Cluster(target.cluster, clusterOptions);
+}
+
+const CLUSTER_RETRY_DELAY_MS = 200;
+
 function urlOptions(url: string): RedisOptions {
   const parsed = new URL(url);
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined;
@@ -59,6 +110,11 @@ function urlOptions(url: string): RedisOptions {
 
 /** Where the commands will look for Redis, in words, for error messages. */
 export function describeTarget(target: RedisTarget): string {
+  const list = (nodes: { host: string; port: number }[]) =>
+    nodes.map((node) => `${node.host}:${node.port}`).join(',');
+  if (target.cluster) return `the Redis Cluster at ${list(target.cluster)}`;
+  if (target.sentinels)
+    return `master '${target.sentinelMaster}' of the Sentinels at ${list(target.sentinels)}`;
   if (target.url) {
     const parsed = new URL(target.url);
     return `${parsed.protocol}//${parsed.host}`;
@@ -70,13 +126,13 @@ export function describeTarget(target: RedisTarget): string {
  * Opens a producer-style connection and waits until it is ready, or throws
  * RedisUnavailableError (exit 69) with a sentence that says what to do.
  */
-export async function connectProducer(settings: Settings): Promise<Redis> {
+export async function connectProducer(settings: Settings): Promise<RedisClient> {
   if (!settings.redis.url && settings.redis.socket && !existsSync(settings.redis.socket)) {
     throw new RedisUnavailableError(
       `no Redis: REDIS_URL is not set and no embedded redis-server runs here (${settings.redis.socket}); set REDIS_URL or run \`jobs start\` in this directory`,
     );
   }
-  const client = new Redis({ ...connectionOptions(settings.redis, 'producer'), lazyConnect: true });
+  const client = openRedis(settings.redis, 'producer', { lazyConnect: true });
   client.on('error', () => undefined); // reported through connect() below
   try {
     await client.connect();
@@ -92,9 +148,13 @@ export async function connectProducer(settings: Settings): Promise<Redis> {
 
 /**
  * The same options typed for BullMQ, which creates (and closes) its own connections
- * from them. Its option type is a loose copy of ioredis's, hence the cast.
+ * from them. Its option type is a loose copy of ioredis's, hence the cast. BullMQ cannot
+ * make a Cluster from options: on a Cluster this is a client, which BullMQ duplicates for
+ * its blocking connection but does not close; open queues and workers with
+ * openQueue/openWorker (redis/bull.ts), which close it with them.
  */
 export function bullConnection(target: RedisTarget, role: ConnectionRole): ConnectionOptions {
+  if (target.cluster) return openRedis(target, role, { lazyConnect: true }) as Cluster;
   return connectionOptions(target, role) as ConnectionOptions;
 }
 
@@ -103,8 +163,8 @@ export function bullConnection(target: RedisTarget, role: ConnectionRole): Conne
  * fails commands at once while Redis is away. Its status is what /readyz and
  * jobs_redis_up report.
  */
-export function openMonitorConnection(target: RedisTarget): Redis {
-  const client = new Redis(connectionOptions(target, 'monitor'));
+export function openMonitorConnection(target: RedisTarget): RedisClient {
+  const client = openRedis(target, 'monitor');
   client.on('error', () => undefined); // the daemon's main connection logs outages
   return client;
 }

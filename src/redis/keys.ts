@@ -21,7 +21,16 @@ export const META = Object.freeze({
   paused: 'paused',
   /** string: the restart generation, raised by each `jobs restart`; also the pub/sub channel. */
   restart: 'restart',
+  /** set: the per-host queues of `runOn: all` jobs (`<queue>@<host>`). */
+  hostQueues: 'host-queues',
+  /** hash: `<queue>@<host>` `<name>` → digest of the per-host scheduler last upserted. */
+  hostSchedules: 'host-schedules',
 });
+
+/** string with a TTL: held by the active run of an `overlap: forbid` job (value: its job id). */
+export function overlapLockKey(prefix: string, lockName: string): string {
+  return metaKey(prefix, `running:${lockName}`);
+}
 
 /** list: the newest runs of one job, newest first (`jobs history NAME`). */
 export function historyKey(prefix: string, job: string): string {

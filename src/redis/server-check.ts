@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 export const MIN_REDIS_VERSION = [6, 2, 0] as const;
 
@@ -10,7 +10,7 @@ export interface ServerCheck {
 }
 
 /** Redis ≥ 6.2 (BullMQ's scripts need it) and `noeviction` (evicting a job key loses the job). */
-export async function checkServer(client: Redis): Promise<ServerCheck> {
+export async function checkServer(client: RedisClient): Promise<ServerCheck> {
   const info = await client.info('server');
   const version = /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown';
   let evictionPolicy = 'unknown';

@@ -1,7 +1,6 @@
-import { Redis } from 'ioredis';
 import type { RedisTarget } from '../config/settings.js';
 import type { JobsEventBus } from '../events.js';
-import { connectionOptions, describeTarget } from './connection.js';
+import { describeTarget, openRedis, type RedisClient } from './connection.js';
 
 /** How often an unreachable Redis is reported while we keep retrying. */
 export const REDIS_ERROR_LOG_INTERVAL_MS = 10_000;
@@ -11,8 +10,11 @@ export const REDIS_ERROR_LOG_INTERVAL_MS = 10_000;
  * ready. Never exits or spins: a daemon started before its Redis simply waits for it,
  * reporting the failure once per interval.
  */
-export async function connectWhenReady(target: RedisTarget, bus: JobsEventBus): Promise<Redis> {
-  const client = new Redis({ ...connectionOptions(target, 'worker'), lazyConnect: true });
+export async function connectWhenReady(
+  target: RedisTarget,
+  bus: JobsEventBus,
+): Promise<RedisClient> {
+  const client = openRedis(target, 'worker', { lazyConnect: true });
   const where = describeTarget(target);
   let lastReport = 0;
   client.on('error', (error: Error) => {

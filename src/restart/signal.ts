@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisTarget } from '../config/settings.js';
+import { openRedis, type RedisClient } from '../redis/connection.js';
 import { META, metaKey } from '../redis/keys.js';
 
 /**
@@ -19,7 +20,7 @@ export function restartKey(prefix: string): string {
 }
 
 /** Raises the generation and announces it; returns the new generation. */
-export async function requestRestart(client: Redis, prefix: string): Promise<number> {
+export async function requestRestart(client: RedisClient, prefix: string): Promise<number> {
   const key = restartKey(prefix);
   const generation = await client.incr(key);
   await client.publish(key, String(generation));
@@ -27,10 +28,10 @@ export async function requestRestart(client: Redis, prefix: string): Promise<num
 }
 
 export interface RestartWatcherOptions {
-  /** Options of the long-lived connection to subscribe with (it reconnects forever). */
-  connection: RedisOptions;
+  /** Where to open the long-lived connection to subscribe with (it reconnects forever). */
+  target: RedisTarget;
   /** A connection that may run ordinary commands (the subscriber cannot). */
-  client: Redis;
+  client: RedisClient;
   prefix: string;
   onRestart: (generation: number) => void;
 }
@@ -41,7 +42,7 @@ export interface RestartWatcherOptions {
  * between jobs).
  */
 export class RestartWatcher {
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private baseline: number | undefined;
   private stopped = false;
@@ -49,10 +50,10 @@ export class RestartWatcher {
   constructor(private readonly options: RestartWatcherOptions) {}
 
   async start(): Promise<void> {
-    const { connection, prefix } = this.options;
+    const { target, prefix } = this.options;
     const key = restartKey(prefix);
     // Subscribe before reading the baseline, so no request falls between the two.
-    const subscriber = new Redis(connection);
+    const subscriber = openRedis(target, 'worker');
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined); // outages are reported by the main connections
     subscriber.on('message', (_channel: string, message: string) => this.offer(Number(message)));

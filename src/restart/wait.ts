@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { readHeartbeats, type ProcessBeat } from '../heartbeat/heartbeat.js';
 
 /** How often `jobs restart --wait` looks at the heartbeats: well under the 1 s goal. */
@@ -18,7 +18,7 @@ export interface ReplacementReport {
 }
 
 /** The live worker processes, from their heartbeats. */
-export async function liveWorkers(client: Redis, prefix: string): Promise<ProcessBeat[]> {
+export async function liveWorkers(client: RedisClient, prefix: string): Promise<ProcessBeat[]> {
   return (await readHeartbeats(client, prefix)).filter((beat) => beat.role === 'worker');
 }
 
@@ -45,7 +45,7 @@ export function compareWorkers(before: ProcessBeat[], now: ProcessBeat[]) {
 
 /** Polls the heartbeats until every worker in `before` is replaced, or `timeoutMs` passes. */
 export async function waitForReplacement(
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   before: ProcessBeat[],
   timeoutMs: number,

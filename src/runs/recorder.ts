@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import { firstLine, summarize, writeRunRecords, type RunRecord } from './records.js';
@@ -23,7 +23,7 @@ export interface RunRecorder {
  */
 export function recordRuns(
   bus: JobsEventBus,
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   log: Logger,
 ): RunRecorder {

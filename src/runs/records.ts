@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { historyKey, META, metaKey } from '../redis/keys.js';
 
 /**
@@ -32,7 +32,7 @@ export const SUMMARY_CHARS = 200;
  * each job's newest real run. Records come oldest first, so the lists stay newest first.
  */
 export async function writeRunRecords(
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   records: readonly RunRecord[],
 ): Promise<void> {
@@ -61,7 +61,7 @@ export async function writeRunRecords(
 
 /** The newest `limit` runs, of one job or of all, newest first. */
 export async function readHistory(
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   options: { name?: string; limit: number },
 ): Promise<RunRecord[]> {
@@ -71,7 +71,10 @@ export async function readHistory(
 }
 
 /** Each job's last finished run, by job name. */
-export async function readLastRuns(client: Redis, prefix: string): Promise<Map<string, RunRecord>> {
+export async function readLastRuns(
+  client: RedisClient,
+  prefix: string,
+): Promise<Map<string, RunRecord>> {
   const hash = await client.hgetall(metaKey(prefix, META.lastRun));
   const runs = new Map<string, RunRecord>();
   for (const [name, json] of Object.entries(hash)) {

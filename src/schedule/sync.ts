@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { RedisTarget } from '../config/settings.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
-import { JobsError } from '../errors.js';
+import { openQueue } from '../redis/bull.js';
+import type { RedisClient } from '../redis/connection.js';
+import { redisNow } from '../redis/clock.js';
 import { META, metaKey } from '../redis/keys.js';
+import { acquireLock, releaseLock } from './sync-lock.js';
 import { repeatOptions, runOptions, scheduleFingerprint, type Retention } from './job-options.js';
 
 /** What `jobs list` and other hosts read about a synced definition. */
@@ -16,6 +18,9 @@ export interface StoredDefinition {
   every: number | null;
   timezone: string;
   enabled: boolean;
+  /** `all`: per-host schedulers (hosts/host-schedules.ts) instead of one shared one. */
+  runOn: 'one' | 'all';
+  /** Digest of the scheduled job as synced; null for on-demand and disabled jobs. */
   fingerprint: string | null;
   syncedAt: number;
 }
@@ -26,9 +31,6 @@ export interface SyncResult {
   unchanged: string[];
 }
 
-const LOCK_TTL_MS = 30_000;
-const LOCK_WAIT_MS = 60_000;
-
 /**
  * Makes Redis match the definitions file: upserts new and changed schedulers, deletes the
  * ones whose job was removed or disabled, leaves unchanged ones alone. Daemons sync one at
@@ -36,8 +38,8 @@ const LOCK_WAIT_MS = 60_000;
  * once (concurrent upserts of one scheduler are how doubled ticks happen).
  */
 export async function syncSchedules(options: {
-  client: Redis;
-  connection: ConnectionOptions;
+  client: RedisClient;
+  target: RedisTarget;
   prefix: string;
   definitions: Definitions;
   retention: Retention;
@@ -50,7 +52,7 @@ export async function syncSchedules(options: {
   const queueFor = (name: string): Queue => {
     let queue = queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: options.connection, prefix });
+      queue = openQueue(name, options.target, 'producer', { prefix });
       queues.set(name, queue);
     }
     return queue;
@@ -59,10 +61,13 @@ export async function syncSchedules(options: {
     const definitionsKey = metaKey(prefix, META.definitions);
     const stored = parseStored(await client.hgetall(definitionsKey));
     const result: SyncResult = { upserted: [], removed: [], unchanged: [] };
+    // `runOn: all` jobs have no shared scheduler: each live host gets its own.
     const wanted = new Map<string, JobDefinition>();
     for (const job of definitions.jobs.values()) {
-      if (job.enabled && job.schedule.kind !== 'none') wanted.set(job.name, job);
+      if (isScheduled(job) && job.runOn === 'one') wanted.set(job.name, job);
     }
+    // One clock for every host: a delayed `every` starts at the same moment whoever syncs.
+    const now = await redisNow(client);
 
     for (const job of wanted.values()) {
       const fingerprint = scheduleFingerprint(job, retention);
@@ -75,7 +80,7 @@ export async function syncSchedules(options: {
       if (before && before.queue !== job.queue) {
         await queueFor(before.queue).removeJobScheduler(job.name);
       }
-      await queue.upsertJobScheduler(job.name, repeatOptions(job) ?? {}, {
+      await queue.upsertJobScheduler(job.name, repeatOptions(job, now) ?? {}, {
         name: job.name,
         data: job.data,
         opts: runOptions(job, retention),
@@ -98,9 +103,8 @@ export async function syncSchedules(options: {
       }
     }
 
-    const now = Date.now();
     const records = [...definitions.jobs.values()].map((job) =>
-      toStored(job, wanted.has(job.name) ? scheduleFingerprint(job, retention) : null, now),
+      toStored(job, isScheduled(job) ? scheduleFingerprint(job, retention) : null, now),
     );
     const multi = client.multi().del(definitionsKey);
     if (records.length > 0) {
@@ -130,9 +134,14 @@ function toStored(
     every: job.schedule.kind === 'every' ? job.schedule.everyMs : null,
     timezone: job.timezone,
     enabled: job.enabled,
+    runOn: job.runOn,
     fingerprint,
     syncedAt,
   };
+}
+
+function isScheduled(job: JobDefinition): boolean {
+  return job.enabled && job.schedule.kind !== 'none';
 }
 
 export function parseStored(hash: Record<string, string>): Map<string, StoredDefinition> {
@@ -145,22 +154,4 @@ export function parseStored(hash: Record<string, string>): Map<string, StoredDef
     }
   }
   return map;
-}
-
-async function acquireLock(client: Redis, key: string, token: string): Promise<void> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  while ((await client.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
-    if (Date.now() > deadline) {
-      throw new JobsError(
-        `another daemon has held the schedule sync lock (${key}) for over ${LOCK_WAIT_MS / 1000}s`,
-      );
-    }
-    await sleep(100 + Math.random() * 200);
-  }
-}
-
-const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-
-async function releaseLock(client: Redis, key: string, token: string): Promise<void> {
-  await client.eval(RELEASE_SCRIPT, 1, key, token).catch(() => undefined);
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 
 /**
  * Whether any job is due for a worker: `jobs work --stop-when-empty` and `jobs run` stop
@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 const DELAYED_SCORE_FACTOR = 0x1000;
 
 export async function countDueJobs(
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   queues: readonly string[],
   dueBefore: number,

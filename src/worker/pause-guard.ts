@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { nextCronRuns } from '../definitions/cron.js';
 import type { JobDefinition } from '../definitions/types.js';
 import { findPauseWindow } from '../maintenance/pause.js';
@@ -22,7 +22,7 @@ const CRON_CHUNK = 100;
  */
 export class PauseGuard {
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,9 +1,11 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { formatDuration } from '../definitions/duration.js';
-import type { Definitions } from '../definitions/types.js';
+import type { Definitions, JobDefinition } from '../definitions/types.js';
 import type { JobsEventBus, JobRef } from '../events.js';
 import type { Logger } from '../logging/logger.js';
+import { splitHostQueue } from '../hosts/host-queues.js';
 import type { PauseGuard } from './pause-guard.js';
+import type { RunDecision, RunGuard } from './run-guard.js';
 import { CommandFailedError, runCommand } from './run-command.js';
 import { runModule } from './run-module.js';
 import { RunAbort } from './run-abort.js';
@@ -19,6 +21,8 @@ export interface ProcessorDeps {
   log: Logger;
   /** Skips the ticks that fell in a pause (`jobs pause`); without it every tick runs. */
   pauseGuard?: PauseGuard;
+  /** `missed: skip` and `overlap: forbid`; without it every job runs as missed: once, overlap: allow. */
+  runGuard?: RunGuard;
 }
 
 /**
@@ -26,7 +30,7 @@ export interface ProcessorDeps {
  * the timeout, emits the lifecycle events and stores the summary (the return value) or
  * the failure with the output tail.
  */
-export function createProcessor({ definitions, bus, log, pauseGuard }: ProcessorDeps) {
+export function createProcessor({ definitions, bus, log, pauseGuard, runGuard }: ProcessorDeps) {
   const known = [...definitions.jobs.keys()].sort().join(', ');
 
   // Runs in progress, so a forced stop can abort them (BullMQ's own per-job signal is not
@@ -34,8 +38,11 @@ export function createProcessor({ definitions, bus, log, pauseGuard }: Processor
   const running = new Set<RunAbort>();
 
   async function processJob(job: Job, token?: string): Promise<unknown> {
+    // A host's own queue (`default@web-1`, runOn: all) is reported as its job queue, so
+    // metric labels stay bounded by the definitions; the job id names the host.
+    const queue = splitHostQueue(job.queueName).base;
     const ref: JobRef = {
-      queue: job.queueName,
+      queue,
       name: job.name,
       id: job.id ?? '',
       attempt: job.attemptsMade + 1,
@@ -48,6 +55,27 @@ export function createProcessor({ definitions, bus, log, pauseGuard }: Processor
       }
       return { skipped: skipped.length, reason: 'queue paused' };
     }
+    const definition = definitions.jobs.get(job.name);
+    const decision: RunDecision =
+      definition?.enabled && runGuard ? await runGuard.decide(job, definition) : { run: true };
+    if (!decision.run) {
+      bus.emit('job:skipped', { ...ref, reason: decision.reason });
+      return { skipped: 1, reason: decision.reason };
+    }
+    const lease = decision.lease;
+    try {
+      return await runJob(job, token, ref, definition);
+    } finally {
+      await lease?.release();
+    }
+  }
+
+  async function runJob(
+    job: Job,
+    token: string | undefined,
+    ref: JobRef,
+    definition: JobDefinition | undefined,
+  ): Promise<unknown> {
     const startedAt = Date.now();
     const scheduledAt = job.attemptsMade === 0 ? scheduledTime(job) : undefined;
     bus.emit('job:started', { ...ref, startedAt, scheduledAt });
@@ -64,7 +92,6 @@ export function createProcessor({ definitions, bus, log, pauseGuard }: Processor
       throw error;
     };
 
-    const definition = definitions.jobs.get(job.name);
     if (!definition) {
       return finish(
         new UnrecoverableError(
@@ -75,7 +102,7 @@ export function createProcessor({ definitions, bus, log, pauseGuard }: Processor
     if (!definition.enabled) {
       return finish(new UnrecoverableError(`job '${job.name}' is disabled in ${definitions.file}`));
     }
-    if (definition.queue !== job.queueName) {
+    if (definition.queue !== ref.queue) {
       return finish(
         new UnrecoverableError(
           `job '${job.name}' belongs to queue '${definition.queue}', not '${job.queueName}'`,

@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { countDueJobs } from './drain-check.js';
 
 /**
  * A BullMQ Worker can stay idle after Redis comes back from an outage (BullMQ issues
  * #2466, #3185): its own connections never report ready again, though Redis is fine. The
  * maintainers' advice is to close such a Worker and create a new one. The watchdog does
- * that when the symptom is plain: Redis has been reachable for STUCK_AFTER_MS, jobs are
+ * that when the symptom is plain: RedisClient has been reachable for STUCK_AFTER_MS, jobs are
  * due on a queue, and this process has started none from it in that time though it has
  * room. A healthy idle worker would have taken them within milliseconds; a busy pool
  * leaves none due. BullMQ 6.7 recovers by itself in our tests: this is the backstop.
@@ -38,7 +38,7 @@ export function isStuck(input: StuckInput): boolean {
 }
 
 export interface WatchdogOptions {
-  client: Redis;
+  client: RedisClient;
   prefix: string;
   queues: readonly string[];
   concurrency: number;

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import type { Settings } from '../config/settings.js';
 import { EXIT_REASONS, isRestartMessage, sendExitReason } from '../daemon/worker-messages.js';
 import type { Definitions } from '../definitions/types.js';
@@ -8,13 +7,14 @@ import { Heartbeat } from '../heartbeat/heartbeat.js';
 import type { Logger } from '../logging/logger.js';
 import { relayEventsToParent } from '../metrics/relay.js';
 import { serveWorkerMetrics } from '../metrics/worker-metrics.js';
-import { bullConnection, connectionOptions } from '../redis/connection.js';
+import { openRedis } from '../redis/connection.js';
 import { RestartWatcher } from '../restart/signal.js';
 import { recordRuns } from '../runs/recorder.js';
 import { onStopSignals } from '../cli/signals.js';
 import { countDueJobs } from './drain-check.js';
 import { LimitWatcher, type RecycleLimits } from './limits.js';
 import { PauseGuard } from './pause-guard.js';
+import { RunGuard } from './run-guard.js';
 import { JobsWorker } from './worker.js';
 
 /** How often a worker that stops when empty looks for due jobs while it runs none. */
@@ -44,11 +44,11 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   const { settings, definitions, bus, log } = options;
   // One extra connection for run records, pause windows, heartbeat and restart stamps. It
   // queues commands while Redis is away, as the BullMQ workers wait for it too.
-  const client = new Redis(connectionOptions(settings.redis, 'worker'));
+  const client = openRedis(settings.redis, 'worker');
   client.on('error', () => undefined); // the workers report Redis errors
   const recorder = recordRuns(bus, client, settings.prefix, log);
   const worker = new JobsWorker({
-    connection: bullConnection(settings.redis, 'worker'),
+    target: settings.redis,
     prefix: settings.prefix,
     definitions,
     queues: options.queues,
@@ -57,6 +57,8 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     bus,
     log,
     pauseGuard: new PauseGuard(client, settings.prefix),
+    runGuard: new RunGuard(client, settings.prefix),
+    hostId: settings.hostId,
     client,
   });
   const forked = process.env.JOBS_WORKER_SLOT !== undefined;
@@ -64,6 +66,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     client,
     prefix: settings.prefix,
     role: 'worker',
+    host: settings.hostId,
     queues: worker.queues,
     bus,
     // Forked by a daemon (which sets the slot): name it, so status can group them.
@@ -97,7 +100,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   limits.start();
   const restarts = options.restartable
     ? new RestartWatcher({
-        connection: connectionOptions(settings.redis, 'worker'),
+        target: settings.redis,
         client,
         prefix: settings.prefix,
         onRestart: () => stop('restart'),

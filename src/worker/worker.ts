@@ -1,10 +1,14 @@
-import { Worker, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Worker } from 'bullmq';
+import type { RedisTarget } from '../config/settings.js';
+import { splitHostQueue, withHostQueues } from '../hosts/host-queues.js';
+import { openWorker } from '../redis/bull.js';
+import type { RedisClient } from '../redis/connection.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import type { PauseGuard } from './pause-guard.js';
+import type { RunGuard } from './run-guard.js';
 import { createProcessor } from './processor.js';
 import { Watchdog, type QueueActivity } from './watchdog.js';
 
@@ -34,7 +38,7 @@ const IDLE_CLOSE_GRACE_MS = 2_000;
 const ABORT_GRACE_MS = 5_000;
 
 export interface JobsWorkerOptions {
-  connection: ConnectionOptions;
+  target: RedisTarget;
   prefix: string;
   definitions: Definitions;
   /** Queues to consume; default: every queue the definitions name. */
@@ -44,8 +48,11 @@ export interface JobsWorkerOptions {
   bus: JobsEventBus;
   log: Logger;
   pauseGuard?: PauseGuard;
+  runGuard?: RunGuard;
+  /** This host's id: its workers also consume its own queues of `runOn: all` jobs. */
+  hostId?: string;
   /** A connection for the stuck-worker watchdog (watchdog.ts); without it, none runs. */
-  client?: Redis;
+  client?: RedisClient;
 }
 
 /** One worker process's consumers: a BullMQ Worker per queue, started and stopped together. */
@@ -77,12 +84,15 @@ export class JobsWorker {
     const fromDefinitions = [
       ...new Set([...options.definitions.jobs.values()].map((job) => job.queue)),
     ];
-    this.queues =
+    const queues =
       options.queues && options.queues.length > 0
         ? options.queues
         : fromDefinitions.length > 0
           ? fromDefinitions
           : ['default'];
+    this.queues = options.hostId
+      ? withHostQueues(queues, options.definitions, options.hostId)
+      : queues;
   }
 
   start(): void {
@@ -105,8 +115,7 @@ export class JobsWorker {
   }
 
   private createWorker(queue: string): Worker {
-    const worker = new Worker(queue, this.processor, {
-      connection: this.options.connection,
+    const worker = openWorker(queue, this.processor, this.options.target, {
       prefix: this.options.prefix,
       concurrency: this.options.concurrency,
       lockDuration: LOCK_DURATION_MS,
@@ -129,7 +138,9 @@ export class JobsWorker {
     await Promise.race([old.close(true).catch(() => undefined), sleep(ABORT_GRACE_MS)]);
   }
 
-  private queueActivity(queue: string): QueueActivity {
+  private queueActivity(name: string): QueueActivity {
+    // Runs of a host's own queue (`default@web-1`) are reported under their job queue.
+    const queue = splitHostQueue(name).base;
     let activity = this.activity.get(queue);
     if (!activity) {
       activity = { active: 0, lastStartAt: Date.now() };

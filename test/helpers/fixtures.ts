@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 export const RECORDING_HANDLER = `
 import { appendFileSync } from 'node:fs';
 export default async function record(ctx) {
-  appendFileSync(process.env.RUNS_FILE, JSON.stringify({ name: ctx.name, id: ctx.id, attempt: ctx.attempt, at: Date.now(), pid: process.pid }) + '\\n');
+  appendFileSync(process.env.RUNS_FILE, JSON.stringify({ name: ctx.name, id: ctx.id, attempt: ctx.attempt, at: Date.now(), pid: process.pid, host: process.env.JOBS_HOST_ID }) + '\\n');
   if (ctx.data && ctx.data.sleepMs) await new Promise((resolve) => setTimeout(resolve, ctx.data.sleepMs));
   if (ctx.data && ctx.data.fail) throw new Error(ctx.data.fail);
   return { ok: true, attempt: ctx.attempt };
@@ -20,6 +20,13 @@ export interface RunRecord {
   attempt: number;
   at: number;
   pid: number;
+  /** JOBS_HOST_ID of the worker that ran it. */
+  host?: string;
+}
+
+/** The time a scheduler tick was due, from its id `repeat:<scheduler>:<ms>`. */
+export function tickOf(run: RunRecord): number {
+  return Number(run.id.slice(run.id.lastIndexOf(':') + 1));
 }
 
 export function readRuns(file: string): RunRecord[] {

@@ -3,7 +3,8 @@ import { nextCronRuns } from '../../definitions/cron.js';
 import { formatDuration } from '../../definitions/duration.js';
 import { readLastRuns } from '../../runs/records.js';
 import type { StoredDefinition } from '../../schedule/sync.js';
-import { parseLimit, withContext } from '../context.js';
+import { parseLimit, withContext, type CliContext } from '../context.js';
+import { hostSchedulerId, listHostQueues, splitHostQueue } from '../../hosts/host-queues.js';
 import { environmentHelp, REDIS_ENV } from '../environment-help.js';
 import { formatInZone, formatMs, formatTime, printJson, printTable } from '../output.js';
 
@@ -37,7 +38,7 @@ export function registerList(program: Command): void {
         const rows: ListRow[] = [];
         for (const definition of stored) {
           const scheduler = definition.fingerprint
-            ? await context.queue(definition.queue).getJobScheduler(definition.name)
+            ? await findScheduler(context, definition)
             : undefined;
           const last = lastRuns.get(definition.name);
           rows.push({
@@ -120,4 +121,26 @@ function nextRuns(definition: StoredDefinition, next: number, count: number): nu
     ];
   }
   return [next];
+}
+
+/** A job's scheduler; for `runOn: all`, the one of any live host (they share the ticks). */
+async function findScheduler(
+  context: CliContext,
+  definition: StoredDefinition,
+): Promise<{ next?: number } | undefined> {
+  if (definition.runOn !== 'all')
+    return context.queue(definition.queue).getJobScheduler(definition.name);
+  const hostQueues = await listHostQueues(
+    context.client,
+    context.prefix,
+    new Set([definition.queue]),
+  );
+  for (const queue of hostQueues) {
+    const { host } = splitHostQueue(queue);
+    const scheduler = host
+      ? await context.queue(queue).getJobScheduler(hostSchedulerId(definition.name, host))
+      : undefined;
+    if (scheduler) return scheduler;
+  }
+  return undefined;
 }

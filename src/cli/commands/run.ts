@@ -4,7 +4,7 @@ import { loadDefinitions } from '../../definitions/load.js';
 import { JobsEventBus } from '../../events.js';
 import { createLogger } from '../../logging/logger.js';
 import { logEvents } from '../../logging/subscribe.js';
-import { bullConnection, connectProducer } from '../../redis/connection.js';
+import { connectProducer } from '../../redis/connection.js';
 import { syncSchedules } from '../../schedule/sync.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
 import { collect } from '../context.js';
@@ -37,6 +37,9 @@ export function registerRun(program: Command): void {
       'after',
       environmentHelp([
         'REDIS_URL',
+        'REDIS_CLUSTER_NODES',
+        'REDIS_SENTINELS',
+        'JOBS_HOST_ID',
         'JOBS_CONFIG',
         'JOBS_PREFIX',
         'JOBS_CONCURRENCY',
@@ -57,7 +60,7 @@ export function registerRun(program: Command): void {
       try {
         const result = await syncSchedules({
           client,
-          connection: bullConnection(settings.redis, 'producer'),
+          target: settings.redis,
           prefix: settings.prefix,
           definitions,
           retention: {

@@ -47,6 +47,9 @@ export function registerWork(program: Command): void {
       'after',
       environmentHelp([
         'REDIS_URL',
+        'REDIS_CLUSTER_NODES',
+        'REDIS_SENTINELS',
+        'JOBS_HOST_ID',
         'JOBS_CONFIG',
         'JOBS_PREFIX',
         'JOBS_CONCURRENCY',

@@ -1,0 +1,60 @@
+import type { Definitions } from '../definitions/types.js';
+import type { RedisClient } from '../redis/connection.js';
+import { META, metaKey } from '../redis/keys.js';
+
+/**
+ * `runOn: all` jobs run on every live host. Each host has its own BullMQ queue per job
+ * queue, `<queue>@<host>`, which only that host's workers consume, and one job scheduler
+ * per job there, `<name>@<host>`. Queue names may not hold '@' (definitions/schema.ts)
+ * and host ids may not either (config/settings.ts), so the split is unambiguous.
+ */
+const HOST_SEPARATOR = '@';
+
+export function hostQueueName(queue: string, host: string): string {
+  return `${queue}${HOST_SEPARATOR}${host}`;
+}
+
+export function hostSchedulerId(name: string, host: string): string {
+  return `${name}${HOST_SEPARATOR}${host}`;
+}
+
+/** `default@web-1` → { base: 'default', host: 'web-1' }; a shared queue has no host. */
+export function splitHostQueue(queue: string): { base: string; host?: string } {
+  const at = queue.indexOf(HOST_SEPARATOR);
+  return at < 0 ? { base: queue } : { base: queue.slice(0, at), host: queue.slice(at + 1) };
+}
+
+/** The queues that hold `runOn: all` jobs of enabled schedules. */
+export function queuesWithHostJobs(definitions: Definitions): Set<string> {
+  const queues = new Set<string>();
+  for (const job of definitions.jobs.values()) {
+    if (job.runOn === 'all' && job.enabled && job.schedule.kind !== 'none') queues.add(job.queue);
+  }
+  return queues;
+}
+
+/** What a worker on `host` consumes: the given queues plus this host's own queue of each. */
+export function withHostQueues(
+  queues: readonly string[],
+  definitions: Definitions,
+  host: string,
+): string[] {
+  const hostJobs = queuesWithHostJobs(definitions);
+  const own = queues.filter((queue) => hostJobs.has(queue)).map((q) => hostQueueName(q, host));
+  return [...queues, ...own];
+}
+
+/** set: every per-host queue that has held a scheduler, so none is forgotten when cleaning. */
+export function hostQueuesKey(prefix: string): string {
+  return metaKey(prefix, META.hostQueues);
+}
+
+/** The per-host queues of these base queues (all of them when none is named). */
+export async function listHostQueues(
+  client: RedisClient,
+  prefix: string,
+  bases?: ReadonlySet<string>,
+): Promise<string[]> {
+  const all = await client.smembers(hostQueuesKey(prefix));
+  return all.filter((queue) => !bases || bases.has(splitHostQueue(queue).base)).sort();
+}

@@ -1,0 +1,61 @@
+import type { Queue } from 'bullmq';
+import { HEARTBEAT_INTERVAL_MS } from '../heartbeat/heartbeat.js';
+import {
+  reconcileHostSchedules,
+  type HostScheduleChanges,
+  type HostSchedulesOptions,
+} from './host-schedules.js';
+
+/**
+ * Reconciles the per-host schedulers once a heartbeat interval, so a host that joins gets
+ * its runs within seconds and one that is gone stops being scheduled within its
+ * heartbeat's TTL plus this interval. Every scheduling daemon runs one; the sync lock
+ * makes them take turns.
+ */
+export const RECONCILE_INTERVAL_MS = HEARTBEAT_INTERVAL_MS;
+
+export class HostScheduleKeeper {
+  private readonly queues = new Map<string, Queue>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: HostSchedulesOptions & {
+      onChanged: (changes: HostScheduleChanges) => void;
+      onError: (error: Error) => void;
+    },
+  ) {}
+
+  start(): void {
+    if (this.timer || this.stopping) return;
+    this.timer = setInterval(() => void this.reconcileNow(), RECONCILE_INTERVAL_MS);
+    this.timer.unref();
+    void this.reconcileNow();
+  }
+
+  /** One round now (after a sync); a round already under way is not doubled. */
+  reconcileNow(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    this.running ??= reconcileHostSchedules(this.options, this.queues)
+      .then((changes) => {
+        if (changes && changes.upserted.length + changes.removed.length > 0)
+          this.options.onChanged(changes);
+      })
+      .catch((error: Error) => this.options.onError(error))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Idempotent: waits for a round under way, then closes the queues. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
+  }
+
+  private async stopAll(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+  }
+}

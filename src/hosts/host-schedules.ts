@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { RedisTarget } from '../config/settings.js';
+import type { Definitions, JobDefinition } from '../definitions/types.js';
+import { readHeartbeats } from '../heartbeat/heartbeat.js';
+import { openQueue } from '../redis/bull.js';
+import { redisNow } from '../redis/clock.js';
+import type { RedisClient } from '../redis/connection.js';
+import { META, metaKey } from '../redis/keys.js';
+import {
+  repeatOptions,
+  runOptions,
+  scheduleFingerprint,
+  type Retention,
+} from '../schedule/job-options.js';
+import { parseStored, type StoredDefinition } from '../schedule/sync.js';
+import { releaseLock, tryLock } from '../schedule/sync-lock.js';
+import { hostQueueName, hostQueuesKey, hostSchedulerId, splitHostQueue } from './host-queues.js';
+
+export interface HostScheduleChanges {
+  upserted: string[];
+  removed: string[];
+}
+
+export interface HostSchedulesOptions {
+  client: RedisClient;
+  target: RedisTarget;
+  prefix: string;
+  retention: Retention;
+  /** This daemon's current definitions (they change on reload). */
+  definitions: () => Definitions | undefined;
+}
+
+/**
+ * Keeps one scheduler per `runOn: all` job and live host, in that host's own queue.
+ *
+ * A host is live while a process on it (a worker, or a daemon that runs workers) beats
+ * with the host's own queue among its queues (heartbeat.ts: a process killed outright
+ * drops out within HEARTBEAT_TTL_MS). What to schedule comes
+ * from the definitions as last synced to Redis, not from this daemon's file, so daemons
+ * still on an older file agree with the others on what exists; a scheduler is only
+ * (re)written by a daemon whose own definition matches the synced digest. Runs under the
+ * sync lock, so one daemon at a time writes schedulers.
+ */
+export async function reconcileHostSchedules(
+  options: HostSchedulesOptions,
+  queues: Map<string, Queue>,
+): Promise<HostScheduleChanges | undefined> {
+  const { client, prefix } = options;
+  const lockKey = metaKey(prefix, META.syncLock);
+  const token = randomUUID();
+  if (!(await tryLock(client, lockKey, token))) return undefined; // another daemon is at it
+  const queueFor = (name: string): Queue => {
+    let queue = queues.get(name);
+    if (!queue) {
+      queue = openQueue(name, options.target, 'producer', { prefix });
+      queue.on('error', () => undefined); // surfaced by the failing call
+      queues.set(name, queue);
+    }
+    return queue;
+  };
+  try {
+    const stored = parseStored(await client.hgetall(metaKey(prefix, META.definitions)));
+    const live = await readLiveHosts(client, prefix);
+    // hostQueue → (scheduler id → synced definition)
+    const wanted = new Map<string, Map<string, StoredDefinition>>();
+    for (const job of stored.values()) {
+      if (job.runOn !== 'all' || !job.enabled || !job.fingerprint) continue;
+      for (const host of live.get(job.queue) ?? []) {
+        const queue = hostQueueName(job.queue, host);
+        const ids = wanted.get(queue) ?? new Map<string, StoredDefinition>();
+        ids.set(hostSchedulerId(job.name, host), job);
+        wanted.set(queue, ids);
+      }
+    }
+    const digestsKey = metaKey(prefix, META.hostSchedules);
+    const digests = await client.hgetall(digestsKey);
+    const changes: HostScheduleChanges = { upserted: [], removed: [] };
+    const known = await client.smembers(hostQueuesKey(prefix));
+
+    for (const queueName of new Set([...known, ...wanted.keys()])) {
+      const queue = queueFor(queueName);
+      const ids = wanted.get(queueName) ?? new Map<string, StoredDefinition>();
+      const existing = new Set(
+        (await queue.getJobSchedulers(0, -1)).map((scheduler) => scheduler.id ?? scheduler.key),
+      );
+      for (const id of existing) {
+        if (ids.has(id)) continue;
+        await queue.removeJobScheduler(id);
+        await client.hdel(digestsKey, `${queueName} ${id}`);
+        changes.removed.push(`${queueName} ${id}`);
+      }
+      for (const [id, job] of ids) {
+        const field = `${queueName} ${id}`;
+        if (existing.has(id) && digests[field] === job.fingerprint) continue;
+        const local = options.definitions()?.jobs.get(job.name);
+        if (!local || scheduleFingerprint(local, options.retention) !== job.fingerprint) continue;
+        await client.sadd(hostQueuesKey(prefix), queueName);
+        await upsertHostScheduler(queue, id, local, options.retention, await redisNow(client));
+        await client.hset(digestsKey, field, job.fingerprint as string);
+        changes.upserted.push(field);
+      }
+      if (ids.size === 0 && splitHostQueue(queueName).host !== undefined) {
+        await client.srem(hostQueuesKey(prefix), queueName); // nothing left to clean there
+      }
+    }
+    return changes;
+  } finally {
+    await releaseLock(client, lockKey, token);
+  }
+}
+
+/**
+ * Cron ticks are the same instants on every host. An interval is aligned to whole
+ * multiples of it (after `delay`), so a host that joins later fires with the others
+ * rather than at its own join time.
+ */
+async function upsertHostScheduler(
+  queue: Queue,
+  id: string,
+  job: JobDefinition,
+  retention: Retention,
+  now: number,
+): Promise<void> {
+  const schedule = job.schedule;
+  const repeat =
+    schedule.kind === 'every'
+      ? {
+          every: schedule.everyMs,
+          startDate: Math.ceil((now + schedule.delayMs) / schedule.everyMs) * schedule.everyMs,
+        }
+      : (repeatOptions(job, now) ?? {});
+  await queue.upsertJobScheduler(id, repeat, {
+    name: job.name,
+    data: job.data,
+    opts: runOptions(job, retention),
+  });
+}
+
+/**
+ * Base queue → hosts with a live worker consuming that host's own queue of it, or a live
+ * daemon whose workers will (see daemon.ts).
+ */
+async function readLiveHosts(
+  client: RedisClient,
+  prefix: string,
+): Promise<Map<string, Set<string>>> {
+  const live = new Map<string, Set<string>>();
+  for (const beat of await readHeartbeats(client, prefix)) {
+    for (const queue of beat.queues) {
+      const { base, host } = splitHostQueue(queue);
+      if (host !== beat.host) continue;
+      const hosts = live.get(base) ?? new Set<string>();
+      hosts.add(host);
+      live.set(base, hosts);
+    }
+  }
+  return live;
+}
