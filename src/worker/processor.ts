@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { formatDuration } from '../definitions/duration.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
@@ -56,8 +57,16 @@ export function createProcessor({ definitions, bus, log, pauseGuard, runGuard }:
       return { skipped: skipped.length, reason: 'queue paused' };
     }
     const definition = definitions.jobs.get(job.name);
-    const decision: RunDecision =
-      definition?.enabled && runGuard ? await runGuard.decide(job, definition) : { run: true };
+    let decision: RunDecision = { run: true };
+    try {
+      if (definition?.enabled && runGuard) decision = await runGuard.decide(job, definition);
+    } catch (error) {
+      // The overlap or missed-run check could not reach Redis: a failed run, counted as one.
+      const message = `could not check the overlap and missed-run rules: ${errorMessage(error)}`;
+      const willRetry = ref.attempt < (job.opts.attempts ?? 1);
+      bus.emit('job:failed', { ...ref, durationMs: 0, error: message, willRetry });
+      throw new Error(message, { cause: error });
+    }
     if (!decision.run) {
       bus.emit('job:skipped', { ...ref, reason: decision.reason });
       return { skipped: 1, reason: decision.reason };
