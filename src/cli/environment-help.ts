@@ -22,3 +22,13 @@ export const REDIS_ENV: readonly EnvName[] = [
   'JOBS_CONFIG',
   'LOG_LEVEL',
 ];
+
+/** What every long-running process reads to find Redis, name its host and load its definitions. */
+export const PROCESS_ENV: readonly EnvName[] = [
+  'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_SENTINELS',
+  'JOBS_HOST_ID',
+  'JOBS_CONFIG',
+  'JOBS_PREFIX',
+];

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { uniquePrefix } from '../helpers/cli.js';
 import { repeatOptions } from '../../src/schedule/job-options.js';
 import type { JobDefinition } from '../../src/definitions/types.js';
+import { sampleJob } from '../helpers/definitions.js';
 
 const redisUrl = inject('redisUrl');
 const queues: Queue[] = [];
@@ -15,23 +16,10 @@ afterEach(async () => {
 });
 
 function berlinJob(expression: string): JobDefinition {
-  return {
-    name: 'nightly',
-    description: '',
-    schedule: { kind: 'cron', expression, pattern: expression },
-    timezone: 'Europe/Berlin',
-    queue: 'default',
-    attempts: 1,
-    backoff: { type: 'fixed', delayMs: 0 },
-    timeoutMs: 1000,
-    handler: { kind: 'module', spec: './x.js', path: '/x.js' },
-    enabled: true,
-    overlap: 'allow',
-    runOn: 'one',
-    missed: 'once',
-    data: {},
-    source: 'jobs.yaml:1:1',
-  };
+  return sampleJob(
+    { kind: 'cron', expression, pattern: expression },
+    { name: 'nightly', timezone: 'Europe/Berlin' },
+  );
 }
 
 /** The scheduler's first run when it starts at `startDate`, as BullMQ computes it in Redis. */

@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BUILTIN_DEFAULTS,
-  type JobDefinition,
-  type Schedule,
-} from '../../src/definitions/types.js';
+import type { Schedule } from '../../src/definitions/types.js';
+import { sampleJob as job } from '../helpers/definitions.js';
 import { expectedIntervalSeconds } from '../../src/metrics/expected-interval.js';
-
-function job(schedule: Schedule, overrides: Partial<JobDefinition> = {}): JobDefinition {
-  return {
-    ...BUILTIN_DEFAULTS,
-    name: 'sample',
-    description: '',
-    schedule,
-    handler: { kind: 'module', spec: './x.js', path: '/x.js' },
-    enabled: true,
-    data: undefined,
-    source: 'jobs.yaml:1:1',
-    ...overrides,
-  };
-}
 
 const cron = (expression: string): Schedule => ({ kind: 'cron', expression, pattern: expression });
 // A Wednesday, so the next weekday ticks cross a weekend.

@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BUILTIN_DEFAULTS,
-  type JobDefinition,
-  type Schedule,
-} from '../../src/definitions/types.js';
+import type { Schedule } from '../../src/definitions/types.js';
+import { sampleJob as job } from '../helpers/definitions.js';
 import { hostQueueName, splitHostQueue, withHostQueues } from '../../src/hosts/host-queues.js';
 import { intervalAfter, isMissedTick, MISSED_GRACE_MS } from '../../src/worker/missed.js';
-
-function job(schedule: Schedule, overrides: Partial<JobDefinition> = {}): JobDefinition {
-  return {
-    ...BUILTIN_DEFAULTS,
-    name: 'sample',
-    description: '',
-    schedule,
-    handler: { kind: 'module', spec: './x.js', path: '/x.js' },
-    enabled: true,
-    data: undefined,
-    source: 'jobs.yaml:1:1',
-    ...overrides,
-  };
-}
 
 const hourly: Schedule = { kind: 'cron', expression: '0 * * * *', pattern: '0 * * * *' };
 const TICK = Date.parse('2026-03-04T12:00:00Z');

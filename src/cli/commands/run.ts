@@ -8,7 +8,7 @@ import { connectProducer } from '../../redis/connection.js';
 import { syncSchedules } from '../../schedule/sync.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
 import { collect } from '../context.js';
-import { environmentHelp } from '../environment-help.js';
+import { environmentHelp, PROCESS_ENV } from '../environment-help.js';
 import { addRecycleOptions, type RecycleFlags } from '../recycle-options.js';
 
 interface RunFlags extends RecycleFlags {
@@ -35,17 +35,7 @@ export function registerRun(program: Command): void {
   addRecycleOptions(command, 'exit 0')
     .addHelpText(
       'after',
-      environmentHelp([
-        'REDIS_URL',
-        'REDIS_CLUSTER_NODES',
-        'REDIS_SENTINELS',
-        'JOBS_HOST_ID',
-        'JOBS_CONFIG',
-        'JOBS_PREFIX',
-        'JOBS_CONCURRENCY',
-        'JOBS_STOP_TIMEOUT',
-        'LOG_LEVEL',
-      ]),
+      environmentHelp([...PROCESS_ENV, 'JOBS_CONCURRENCY', 'JOBS_STOP_TIMEOUT', 'LOG_LEVEL']),
     )
     .action(async (flags: RunFlags, command: Command) => {
       const startedAt = Date.now();

@@ -4,7 +4,7 @@ import { Daemon } from '../../daemon/daemon.js';
 import { JobsEventBus } from '../../events.js';
 import { createLogger } from '../../logging/logger.js';
 import { logEvents } from '../../logging/subscribe.js';
-import { environmentHelp } from '../environment-help.js';
+import { environmentHelp, PROCESS_ENV } from '../environment-help.js';
 import { addRecycleOptions, type RecycleFlags } from '../recycle-options.js';
 import { onStopSignals } from '../signals.js';
 
@@ -32,12 +32,7 @@ export function registerStart(program: Command): void {
     .addHelpText(
       'after',
       environmentHelp([
-        'REDIS_URL',
-        'REDIS_CLUSTER_NODES',
-        'REDIS_SENTINELS',
-        'JOBS_HOST_ID',
-        'JOBS_CONFIG',
-        'JOBS_PREFIX',
+        ...PROCESS_ENV,
         'JOBS_WORKERS',
         'JOBS_CONCURRENCY',
         'JOBS_METRICS_ADDR',

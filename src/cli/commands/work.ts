@@ -7,7 +7,7 @@ import { logEvents } from '../../logging/subscribe.js';
 import { waitForActivation } from '../../daemon/worker-messages.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
 import { collect } from '../context.js';
-import { environmentHelp } from '../environment-help.js';
+import { environmentHelp, PROCESS_ENV } from '../environment-help.js';
 import { addRecycleOptions, type RecycleFlags } from '../recycle-options.js';
 
 interface WorkFlags extends RecycleFlags {
@@ -46,12 +46,7 @@ export function registerWork(program: Command): void {
     .addHelpText(
       'after',
       environmentHelp([
-        'REDIS_URL',
-        'REDIS_CLUSTER_NODES',
-        'REDIS_SENTINELS',
-        'JOBS_HOST_ID',
-        'JOBS_CONFIG',
-        'JOBS_PREFIX',
+        ...PROCESS_ENV,
         'JOBS_CONCURRENCY',
         'JOBS_STOP_TIMEOUT',
         'JOBS_METRICS_TOKEN',
