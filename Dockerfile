@@ -8,7 +8,7 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /opt/jobs-daemon
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json esbuild.config.js ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 

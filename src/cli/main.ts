@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { ConfigError, EXIT, JobsError } from '../errors.js';
 import { loadDotenvOnce } from '../config/settings.js';
+import { holdStopSignals } from './signals.js';
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 type Register = (program: Command) => void;
@@ -40,6 +41,11 @@ function commandWord(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** `jobs --version` needs no command (help and suggestions need them all). */
+function isVersionOnly(argv: readonly string[]): boolean {
+  return argv.slice(2).some((arg) => arg === '--version' || arg === '-V');
+}
+
 /** Builds the `jobs` program with the command being run, or all of them for help and suggestions. */
 export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('jobs')
@@ -51,7 +57,9 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   const word = commandWord(argv);
   const loaders = word
     ? [COMMANDS[word] as () => Promise<Register>]
-    : [...new Set(Object.values(COMMANDS))];
+    : isVersionOnly(argv)
+      ? []
+      : [...new Set(Object.values(COMMANDS))];
   const registered = new Set<Register>();
   for (const register of await Promise.all(loaders.map((load) => load()))) {
     if (registered.has(register)) continue;
@@ -66,6 +74,8 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
 
 /** The one place errors become exit codes and one sentence on stderr (a stack only at LOG_LEVEL=debug). */
 async function main(argv: string[]): Promise<void> {
+  const word = commandWord(argv);
+  if (word === 'work' || word === 'run') holdStopSignals();
   loadDotenvOnce();
   try {
     await (await buildProgram(argv)).parseAsync(argv);

@@ -1,72 +1,8 @@
-import Table from 'cli-table3';
 import { formatDuration } from '../definitions/duration.js';
-
-/** Space between columns, and the narrowest a column is squeezed to on a small terminal. */
-const GAP = 2;
-const MIN_COLUMN = 8;
 
 /** One JSON document on stdout, nothing else (for --json). */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-/**
- * A plain table for people. On a terminal it fits `process.stdout.columns`: the widest
- * columns are narrowed and their cells wrapped; piped output keeps full lines for grep.
- */
-export function printTable(head: string[], rows: (string | number)[][]): void {
-  const cells = rows.map((row) => row.map(String));
-  const widths = fitWidths(head, cells, process.stdout.isTTY ? process.stdout.columns : undefined);
-  const table = new Table({
-    head,
-    style: { head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 0 },
-    chars: {
-      top: '',
-      'top-mid': '',
-      'top-left': '',
-      'top-right': '',
-      bottom: '',
-      'bottom-mid': '',
-      'bottom-left': '',
-      'bottom-right': '',
-      left: '',
-      'left-mid': '',
-      mid: '',
-      'mid-mid': '',
-      right: '',
-      'right-mid': '',
-      middle: ' '.repeat(GAP),
-    },
-    ...(widths ? { colWidths: widths, wordWrap: true, wrapOnWordBoundary: false } : {}),
-  });
-  for (const row of cells) table.push(row);
-  process.stdout.write(`${table.toString().replace(/[ \t]+$/gm, '')}\n`);
-}
-
-/** Column widths that fit `columns`, or undefined when the natural widths fit already. */
-export function fitWidths(
-  head: string[],
-  rows: string[][],
-  columns: number | undefined,
-): number[] | undefined {
-  if (!columns) return undefined;
-  const widths = head.map((title, index) =>
-    Math.max(
-      title.length,
-      ...rows.map((row) => Math.max(...(row[index] ?? '').split('\n').map((line) => line.length))),
-    ),
-  );
-  const available = columns - GAP * (head.length - 1);
-  let total = widths.reduce((sum, width) => sum + width, 0);
-  if (total <= available) return undefined;
-  // Take from the widest column one character at a time: the short ones (ids, states) stay whole.
-  while (total > available) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if ((widths[widest] as number) <= MIN_COLUMN) break;
-    widths[widest] = (widths[widest] as number) - 1;
-    total--;
-  }
-  return widths;
 }
 
 /** `2026-01-31 03:00:00Z`: UTC, to the second. */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { RecycleLimits } from '../worker/limits.js';
 
 /** The recycling flags `jobs work`, `jobs start` (for its workers) and `jobs run` share. */
 export interface RecycleFlags {
@@ -15,4 +16,9 @@ export function addRecycleOptions(command: Command, what = 'exit 0 (to be restar
       '--max-memory <mb>',
       `once the process uses this many MB (RSS), finish the running jobs and ${what}`,
     );
+}
+
+/** The worker's recycling limits: the configured ones, with `--once` meaning one job. */
+export function recycleLimits(configured: RecycleLimits, once: boolean | undefined): RecycleLimits {
+  return once ? { ...configured, maxJobs: 1 } : configured;
 }

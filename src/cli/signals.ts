@@ -17,8 +17,32 @@ export function onStopSignals(
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  if (held) {
+    const { signals, listener } = held;
+    held = undefined;
+    process.off('SIGTERM', listener);
+    process.off('SIGINT', listener);
+    for (const signal of signals) handler(signal);
+  }
   return () => {
     process.off('SIGTERM', handler);
     process.off('SIGINT', handler);
   };
+}
+
+let held: { signals: NodeJS.Signals[]; listener: (signal: NodeJS.Signals) => void } | undefined;
+
+/**
+ * Called first thing by a worker process (`jobs work`, `jobs run`), before it loads its
+ * modules: a SIGTERM or SIGINT that arrives while it is still starting up is kept and
+ * handed to onStopSignals' handler once installed, so the worker stops cleanly (exit 0,
+ * no job taken) instead of dying by the signal, Node's default.
+ */
+export function holdStopSignals(): void {
+  if (held) return;
+  const signals: NodeJS.Signals[] = [];
+  const listener = (signal: NodeJS.Signals) => signals.push(signal);
+  held = { signals, listener };
+  process.on('SIGTERM', listener);
+  process.on('SIGINT', listener);
 }

@@ -237,7 +237,6 @@ export class Daemon {
     await this.hostSchedules?.stop();
     await this.pool?.stop();
     await this.metricsServer?.stop();
-    await this.metrics?.close();
     this.monitor?.disconnect();
     await this.heartbeat?.stop();
     await Promise.race([

@@ -13,7 +13,7 @@ import {
   scheduleFingerprint,
   type Retention,
 } from '../schedule/job-options.js';
-import { parseStored, type StoredDefinition } from '../schedule/sync.js';
+import { readStored, type StoredDefinition } from '../schedule/stored.js';
 import { releaseLock, tryLock } from '../schedule/sync-lock.js';
 import { hostQueueName, hostQueuesKey, hostSchedulerId, splitHostQueue } from './host-queues.js';
 
@@ -60,7 +60,7 @@ export async function reconcileHostSchedules(
     return queue;
   };
   try {
-    const stored = parseStored(await client.hgetall(metaKey(prefix, META.definitions)));
+    const stored = await readStored(client, prefix);
     const live = await readLiveHosts(client, prefix);
     // hostQueue → (scheduler id → synced definition)
     const wanted = new Map<string, Map<string, StoredDefinition>>();

@@ -92,10 +92,6 @@ export class DaemonMetrics implements MetricsSource {
     return { contentType: this.registry.contentType, body };
   }
 
-  async close(): Promise<void> {
-    await this.queueCounts?.close();
-  }
-
   /** The queues the definitions name: bounded, unlike whatever queues Redis holds. */
   private queues(): string[] {
     const jobs = this.definitions ? [...this.definitions.jobs.values()] : [];

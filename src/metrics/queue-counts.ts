@@ -1,6 +1,5 @@
-import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/connection.js';
-import { countQueue, type QueueCounts } from '../queue/inspect.js';
+import { countQueues, type QueueCounts } from '../queue/inspect.js';
 
 /** Scrapes within this long of each other share one round of reads. */
 export const QUEUE_COUNTS_CACHE_MS = 1_000;
@@ -8,13 +7,12 @@ export const QUEUE_COUNTS_CACHE_MS = 1_000;
 export type { QueueCounts };
 
 /**
- * The queue gauges' source: BullMQ's job counts, which are O(1) per state (list and
- * sorted-set lengths), plus the paused flag. Never KEYS, SCAN or a walk over jobs, so a
+ * The queue gauges' source: each queue's job counts, which are O(1) per state (list and
+ * sorted-set lengths), plus the paused flag, in one pipelined round trip. Never KEYS, SCAN or a walk over jobs, so a
  * scrape costs the same with ten jobs or ten million. Results are cached briefly so that
  * several Prometheus servers (or a dashboard refresh storm) cost one round of reads.
  */
 export class QueueCountsReader {
-  private readonly queues = new Map<string, Queue>();
   private cache: { at: number; counts: Promise<QueueCounts[] | undefined> } | undefined;
 
   constructor(
@@ -32,33 +30,12 @@ export class QueueCountsReader {
     return counts;
   }
 
-  async close(): Promise<void> {
-    const queues = [...this.queues.values()];
-    this.queues.clear();
-    // The connection is shared (ours to close, not BullMQ's): close() only drops the Queue.
-    await Promise.allSettled(queues.map((queue) => queue.close()));
-  }
-
   private async readAll(): Promise<QueueCounts[] | undefined> {
     if (this.connection.status !== 'ready') return undefined;
     try {
-      return await Promise.all(this.queueNames().map((name) => this.readOne(name)));
+      return await countQueues(this.connection, this.prefix, this.queueNames());
     } catch {
       return undefined;
     }
-  }
-
-  private async readOne(name: string): Promise<QueueCounts> {
-    return countQueue(this.queue(name));
-  }
-
-  private queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
-      queue.on('error', () => undefined); // a failed read is reported as Redis down
-      this.queues.set(name, queue);
-    }
-    return queue;
   }
 }

@@ -1,10 +1,16 @@
-import type { Job, Queue } from 'bullmq';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
+import { bullKey, schedulersKey } from '../redis/keys.js';
 import { firstLine } from '../runs/records.js';
 
 /**
- * Read-only views of the queues for the CLI. Every listing takes one page per queue from
- * BullMQ's sorted sets and lists (ZRANGE / LRANGE with start and end), then loads only
- * those jobs: with 100,000 failed jobs kept, `jobs failed --limit 50` reads 50 of them.
+ * Read-only views of the queues for the CLI and the metrics gauges. They read BullMQ's
+ * stored layout with plain commands instead of loading BullMQ: a one-shot `jobs failed`
+ * spends most of its time starting up, and BullMQ is most of that. Each listing takes
+ * one page per queue (ZREVRANGE / LRANGE with start and end) and then loads only those
+ * jobs' fields, in two pipelined round trips: with 100,000 failed jobs kept,
+ * `jobs failed --limit 50` reads 50 of them. test/integration/inspect.test.ts checks
+ * every view against BullMQ's own getters on the same Redis.
  */
 
 export interface FailedRow {
@@ -21,7 +27,7 @@ export interface PendingRow {
   name: string;
   queue: string;
   state: 'active' | 'waiting' | 'prioritized' | 'delayed' | 'paused';
-  /** active: started; waiting: enqueued; delayed: enqueued (see `due`). */
+  /** active: started; waiting, prioritized, delayed: enqueued. */
   since: string | null;
   /** delayed: when it becomes due. */
   due: string | null;
@@ -39,120 +45,213 @@ export interface QueueCounts {
   completed: number;
 }
 
+/** The fields of BullMQ's job hash the listings show (attemptsMade is `atm` since 5.x). */
+const JOB_FIELDS = [
+  'name',
+  'timestamp',
+  'processedOn',
+  'finishedOn',
+  'failedReason',
+  'atm',
+  'attemptsMade',
+] as const;
+type JobFields = Record<(typeof JOB_FIELDS)[number], string | null>;
+
+/** Sorted sets whose scores order their jobs; `delayed` scores are `due ms × 0x1000 + n`. */
+const DELAYED_SCORE_FACTOR = 0x1000;
+
 /** The newest `limit` failed jobs over the queues, newest first, and how many there are in all. */
 export async function listFailed(
-  queues: Queue[],
+  client: RedisClient,
+  prefix: string,
+  queues: readonly string[],
   limit: number,
 ): Promise<{ rows: FailedRow[]; total: number }> {
-  const pages = await Promise.all(
-    queues.map(async (queue) => ({
-      jobs: await queue.getFailed(0, limit - 1),
-      total: await queue.getFailedCount(),
-    })),
-  );
-  const rows = pages
-    .flatMap((page) => page.jobs)
-    .sort((a, b) => (b.finishedOn ?? 0) - (a.finishedOn ?? 0))
+  const pages = client.pipeline();
+  for (const queue of queues) {
+    pages.zrevrange(bullKey(prefix, queue, 'failed'), 0, limit - 1);
+    pages.zcard(bullKey(prefix, queue, 'failed'));
+  }
+  const replies = await execPipeline(pages);
+  const wanted: { queue: string; id: string }[] = [];
+  let total = 0;
+  queues.forEach((queue, index) => {
+    for (const id of replies[index * 2] as string[]) wanted.push({ queue, id });
+    total += replies[index * 2 + 1] as number;
+  });
+  const jobs = await readJobs(client, prefix, wanted);
+  const rows = jobs
+    .sort((a, b) => Number(b.fields.finishedOn ?? 0) - Number(a.fields.finishedOn ?? 0))
     .slice(0, limit)
-    .map((job) => ({
-      id: job.id ?? '',
-      name: job.name,
-      queue: job.queueName,
-      failedAt: iso(job.finishedOn),
-      attempts: job.attemptsMade,
-      error: firstLine(job.failedReason ?? ''),
+    .map(({ queue, id, fields }) => ({
+      id,
+      name: fields.name ?? '',
+      queue,
+      failedAt: iso(fields.finishedOn),
+      attempts: attemptsOf(fields),
+      error: firstLine(fields.failedReason ?? ''),
     }));
-  return { rows, total: pages.reduce((sum, page) => sum + page.total, 0) };
+  return { rows, total };
 }
 
-const PENDING_STATES = ['active', 'waiting', 'prioritized', 'delayed'] as const;
-
-/** Active jobs first, then the others in the order they will start; at most `limit`. */
-export async function listPending(queues: Queue[], limit: number): Promise<PendingRow[]> {
-  const rows: PendingRow[] = [];
+/**
+ * Active jobs first, then the others in the order they will start (waiting, prioritized,
+ * delayed), queue by queue; at most `limit`. Oldest first: the head of the line is what an
+ * operator asks about.
+ */
+export async function listPending(
+  client: RedisClient,
+  prefix: string,
+  queues: readonly string[],
+  limit: number,
+): Promise<PendingRow[]> {
+  const pages = client.pipeline();
   for (const queue of queues) {
-    const paused = await queue.isPaused();
-    for (const state of PENDING_STATES) {
-      if (rows.length >= limit) return rows;
-      // Oldest first: the head of the line is what an operator asks about.
-      const jobs = await queue.getJobs([state], 0, limit - rows.length - 1, true);
-      for (const job of jobs)
-        rows.push(toPendingRow(job, paused && state === 'waiting' ? 'paused' : state));
-    }
+    pages.hexists(bullKey(prefix, queue, 'meta'), 'paused');
+    // Lists grow at the head: their oldest `limit` entries are the last ones.
+    pages.lrange(bullKey(prefix, queue, 'active'), -limit, -1);
+    pages.lrange(bullKey(prefix, queue, 'wait'), -limit, -1);
+    pages.zrange(bullKey(prefix, queue, 'prioritized'), '0', String(limit - 1));
+    pages.zrange(bullKey(prefix, queue, 'delayed'), '0', String(limit - 1), 'WITHSCORES');
   }
-  return rows;
-}
-
-function toPendingRow(job: Job, state: PendingRow['state']): PendingRow {
-  return {
-    id: job.id ?? '',
-    name: job.name,
-    queue: job.queueName,
+  const replies = await execPipeline(pages);
+  const wanted: { queue: string; id: string; state: PendingRow['state']; due?: number }[] = [];
+  queues.forEach((queue, index) => {
+    const [paused, active, waiting, prioritized, delayed] = replies.slice(index * 5, index * 5 + 5);
+    for (const id of (active as string[]).reverse()) wanted.push({ queue, id, state: 'active' });
+    for (const id of (waiting as string[]).reverse())
+      wanted.push({ queue, id, state: paused === 1 ? 'paused' : 'waiting' });
+    for (const id of prioritized as string[]) wanted.push({ queue, id, state: 'prioritized' });
+    const scored = delayed as string[];
+    for (let i = 0; i < scored.length; i += 2) {
+      const due = Math.floor(Number(scored[i + 1]) / DELAYED_SCORE_FACTOR);
+      wanted.push({ queue, id: scored[i] as string, state: 'delayed', due });
+    }
+  });
+  const jobs = await readJobs(client, prefix, wanted.slice(0, limit));
+  return jobs.map(({ queue, id, state, due, fields }) => ({
+    id,
+    name: fields.name ?? '',
+    queue,
     state,
-    since: iso(state === 'active' ? job.processedOn : job.timestamp),
-    due: state === 'delayed' ? iso(job.timestamp + (job.opts.delay ?? 0)) : null,
-    attempts: job.attemptsMade,
-  };
+    since: iso(state === 'active' ? fields.processedOn : fields.timestamp),
+    due: state === 'delayed' ? iso(due) : null,
+    attempts: attemptsOf(fields),
+  }));
 }
 
-export async function countQueue(queue: Queue): Promise<QueueCounts> {
-  const [counts, paused] = await Promise.all([
-    queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'),
-    queue.isPaused(),
-  ]);
-  return {
-    queue: queue.name,
-    paused,
-    waiting: counts.waiting ?? 0,
-    active: counts.active ?? 0,
-    delayed: counts.delayed ?? 0,
-    prioritized: counts.prioritized ?? 0,
-    failed: counts.failed ?? 0,
-    completed: counts.completed ?? 0,
-  };
-}
-
-export interface RetryResult {
-  retried: { id: string; queue: string }[];
-  problems: string[];
-}
-
-/** Moves the named failed jobs back to waiting; ids not found or not failed are reported. */
-export async function retryByIds(queues: Queue[], ids: readonly string[]): Promise<RetryResult> {
-  const result: RetryResult = { retried: [], problems: [] };
-  for (const id of ids) {
-    let found = false;
-    for (const queue of queues) {
-      const job = await queue.getJob(id);
-      if (!job) continue;
-      found = true;
-      const state = await job.getState();
-      if (state !== 'failed') {
-        result.problems.push(`job ${id} in queue '${queue.name}' is ${state}, not failed`);
-        break;
-      }
-      await job.retry('failed');
-      result.retried.push({ id, queue: queue.name });
-      break;
-    }
-    if (!found)
-      result.problems.push(`no job ${id} in queue ${queues.map((q) => `'${q.name}'`).join(', ')}`);
-  }
-  return result;
-}
-
-/** Moves every failed job of the queues back to waiting; the count per queue. */
-export async function retryAll(queues: Queue[]): Promise<{ queue: string; retried: number }[]> {
-  const results: { queue: string; retried: number }[] = [];
+/**
+ * How many jobs are due for a worker: `jobs work --stop-when-empty` and `jobs run` stop
+ * when none is. Waiting, prioritized, and delayed jobs due by `dueBefore`, over all the
+ * queues in one round trip. A paused queue has nothing due: its waiting jobs start only
+ * after `jobs resume`.
+ */
+export async function countDueJobs(
+  client: RedisClient,
+  prefix: string,
+  queues: readonly string[],
+  dueBefore: number,
+): Promise<number> {
+  const reads = client.pipeline();
   for (const queue of queues) {
-    const count = await queue.getFailedCount();
-    // retryJobs walks the failed set in batches of `count` inside Redis until it is empty.
-    if (count > 0) await queue.retryJobs({ state: 'failed', count: 1_000 });
-    results.push({ queue: queue.name, retried: count });
+    reads.hexists(bullKey(prefix, queue, 'meta'), 'paused');
+    reads.llen(bullKey(prefix, queue, 'wait'));
+    reads.zcard(bullKey(prefix, queue, 'prioritized'));
+    reads.zcount(bullKey(prefix, queue, 'delayed'), 0, (dueBefore + 1) * DELAYED_SCORE_FACTOR - 1);
   }
-  return results;
+  const replies = (await execPipeline(reads)) as number[];
+  let due = 0;
+  for (let index = 0; index < queues.length; index++) {
+    const [paused, waiting, prioritized, delayed] = replies.slice(index * 4, index * 4 + 4);
+    if (paused) continue;
+    due += (waiting ?? 0) + (prioritized ?? 0) + (delayed ?? 0);
+  }
+  return due;
 }
 
-function iso(ms: number | null | undefined): string | null {
-  return ms ? new Date(ms).toISOString() : null;
+/** Each queue's job counts (list and sorted-set lengths: O(1) however many jobs) and paused flag. */
+export async function countQueues(
+  client: RedisClient,
+  prefix: string,
+  queues: readonly string[],
+): Promise<QueueCounts[]> {
+  const reads = client.pipeline();
+  for (const queue of queues) {
+    reads.hexists(bullKey(prefix, queue, 'meta'), 'paused');
+    reads.llen(bullKey(prefix, queue, 'wait'));
+    reads.llen(bullKey(prefix, queue, 'active'));
+    reads.zcard(bullKey(prefix, queue, 'delayed'));
+    reads.zcard(bullKey(prefix, queue, 'prioritized'));
+    reads.zcard(bullKey(prefix, queue, 'failed'));
+    reads.zcard(bullKey(prefix, queue, 'completed'));
+  }
+  const replies = (await execPipeline(reads)) as number[];
+  return queues.map((queue, index) => {
+    const [paused, waiting, active, delayed, prioritized, failed, completed] = replies.slice(
+      index * 7,
+      index * 7 + 7,
+    ) as [number, number, number, number, number, number, number];
+    return {
+      queue,
+      paused: paused === 1,
+      waiting,
+      active,
+      delayed,
+      prioritized,
+      failed,
+      completed,
+    };
+  });
+}
+
+/** When a job scheduler fires next (ms), or undefined when there is no such scheduler. */
+export async function schedulerNext(
+  client: RedisClient,
+  prefix: string,
+  queue: string,
+  schedulerId: string,
+): Promise<number | undefined> {
+  const score = await client.zscore(schedulersKey(prefix, queue), schedulerId);
+  return score === null ? undefined : Number(score);
+}
+
+/**
+ * The listed fields of each job, in the order given; a job whose hash is gone (removed
+ * between the two reads) is left out, as BullMQ's getters leave it out.
+ */
+async function readJobs<T extends { queue: string; id: string }>(
+  client: RedisClient,
+  prefix: string,
+  jobs: readonly T[],
+): Promise<(T & { fields: JobFields })[]> {
+  if (jobs.length === 0) return [];
+  const reads = client.pipeline();
+  for (const job of jobs) reads.hmget(bullKey(prefix, job.queue, job.id), ...JOB_FIELDS);
+  const replies = (await execPipeline(reads)) as (string | null)[][];
+  const found: (T & { fields: JobFields })[] = [];
+  jobs.forEach((job, index) => {
+    const values = replies[index] as (string | null)[];
+    if (values.every((value) => value === null)) return;
+    const fields = Object.fromEntries(JOB_FIELDS.map((field, i) => [field, values[i] ?? null]));
+    found.push({ ...job, fields: fields as JobFields });
+  });
+  return found;
+}
+
+/** Runs a pipeline; its replies in order, or the first command error thrown. */
+async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
+}
+
+function attemptsOf(fields: JobFields): number {
+  return Number(fields.attemptsMade ?? fields.atm ?? 0);
+}
+
+function iso(ms: string | number | null | undefined): string | null {
+  const value = Number(ms ?? 0);
+  return value ? new Date(value).toISOString() : null;
 }

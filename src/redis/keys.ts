@@ -48,9 +48,18 @@ export function pauseWindowsKey(prefix: string, queue: string): string {
 }
 
 /**
- * BullMQ's sorted set of a queue's job schedulers (member: scheduler id, score: the next
- * tick's time). Read directly because a worker has no Queue instance to ask.
+ * A key of BullMQ's own layout (6.x): `<prefix>:<queue>:<part>`, where part is a state
+ * (`wait`, `active`, `failed`, …), `meta`, `repeat`, or a job id (the job's hash). Read
+ * directly, all in queue/inspect.ts, where loading BullMQ would cost more than the read
+ * (the CLI listings, the metrics gauges) or where BullMQ has no getter (a worker's pause
+ * and drain checks). Its test compares the reads with BullMQ's own getters, so a layout
+ * change fails there first.
  */
+export function bullKey(prefix: string, queue: string, part: string): string {
+  return `${prefix}:${queue}:${part}`;
+}
+
+/** BullMQ's sorted set of a queue's job schedulers (member: scheduler id, score: next tick). */
 export function schedulersKey(prefix: string, queue: string): string {
-  return `${prefix}:${queue}:repeat`;
+  return bullKey(prefix, queue, 'repeat');
 }

@@ -9,11 +9,16 @@ import { META, metaKey } from '../redis/keys.js';
  * a channel of the same name. Each process reads the generation when it starts; any
  * higher value means "restart". Pub/sub delivers within milliseconds; the stored value
  * is the fallback for a process that missed the message (its subscriber was
- * reconnecting): it reads the value again after every job and every
- * RESTART_POLL_INTERVAL_MS. A counter rather than a timestamp, so clocks of different
+ * reconnecting): it reads the value again between jobs (at most every
+ * BETWEEN_JOBS_CHECK_MS) and every RESTART_POLL_INTERVAL_MS. A counter rather than a timestamp, so clocks of different
  * hosts never need to agree.
  */
 export const RESTART_POLL_INTERVAL_MS = 5_000;
+/**
+ * Between jobs the stored value is read at most this often: a read after every job cost
+ * a busy worker a sixth of its throughput, for a fallback the pub/sub message rarely needs.
+ */
+export const BETWEEN_JOBS_CHECK_MS = 1_000;
 
 export function restartKey(prefix: string): string {
   return metaKey(prefix, META.restart);
@@ -38,14 +43,15 @@ export interface RestartWatcherOptions {
 
 /**
  * Watches for restart requests newer than the one current when it started. Fires
- * `onRestart` once per newer generation; `check()` re-reads the stored value (call it
- * between jobs).
+ * `onRestart` once per newer generation; `check()` re-reads the stored value, and
+ * `betweenJobs()` does when the last read is older than BETWEEN_JOBS_CHECK_MS.
  */
 export class RestartWatcher {
   private subscriber: RedisClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private baseline: number | undefined;
   private stopped = false;
+  private lastCheckAt = 0;
 
   constructor(private readonly options: RestartWatcherOptions) {}
 
@@ -68,8 +74,14 @@ export class RestartWatcher {
   /** Reads the stored generation and fires if it is newer than ours. Never throws. */
   async check(): Promise<void> {
     if (this.baseline === undefined || this.stopped) return;
+    this.lastCheckAt = Date.now();
     const generation = await this.read().catch(() => undefined);
     if (generation !== undefined) this.offer(generation);
+  }
+
+  /** Call after each job: a check, unless one was made within BETWEEN_JOBS_CHECK_MS. */
+  betweenJobs(now = Date.now()): void {
+    if (now - this.lastCheckAt >= BETWEEN_JOBS_CHECK_MS) void this.check();
   }
 
   stop(): void {

@@ -44,16 +44,20 @@ export async function writeRunRecords(
   for (const record of records) {
     const json = JSON.stringify(record);
     everyJson.push(json);
-    byName.set(record.name, [...(byName.get(record.name) ?? []), json]);
+    const own = byName.get(record.name);
+    if (own) own.push(json);
+    else byName.set(record.name, [json]);
     if (record.status !== 'skipped') lastRun.set(record.name, json);
   }
+  // A busy worker's batch can be longer than a list keeps: push only what LTRIM would keep.
+  const newest = (jsons: string[]) => jsons.slice(-HISTORY_KEEP);
   const multi = client
     .multi()
-    .lpush(all, ...everyJson)
+    .lpush(all, ...newest(everyJson))
     .ltrim(all, 0, HISTORY_KEEP - 1);
   for (const [name, jsons] of byName) {
     const own = historyKey(prefix, name);
-    multi.lpush(own, ...jsons).ltrim(own, 0, HISTORY_KEEP - 1);
+    multi.lpush(own, ...newest(jsons)).ltrim(own, 0, HISTORY_KEEP - 1);
   }
   if (lastRun.size > 0) multi.hset(metaKey(prefix, META.lastRun), Object.fromEntries(lastRun));
   await multi.exec();

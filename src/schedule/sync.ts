@@ -7,23 +7,8 @@ import type { RedisClient } from '../redis/connection.js';
 import { redisNow } from '../redis/clock.js';
 import { META, metaKey } from '../redis/keys.js';
 import { acquireLock, releaseLock } from './sync-lock.js';
+import { parseStored, storedDefinitionsKey, type StoredDefinition } from './stored.js';
 import { repeatOptions, runOptions, scheduleFingerprint, type Retention } from './job-options.js';
-
-/** What `jobs list` and other hosts read about a synced definition. */
-export interface StoredDefinition {
-  name: string;
-  description: string;
-  queue: string;
-  schedule: string | null;
-  every: number | null;
-  timezone: string;
-  enabled: boolean;
-  /** `all`: per-host schedulers (hosts/host-schedules.ts) instead of one shared one. */
-  runOn: 'one' | 'all';
-  /** Digest of the scheduled job as synced; null for on-demand and disabled jobs. */
-  fingerprint: string | null;
-  syncedAt: number;
-}
 
 export interface SyncResult {
   upserted: string[];
@@ -58,7 +43,7 @@ export async function syncSchedules(options: {
     return queue;
   };
   try {
-    const definitionsKey = metaKey(prefix, META.definitions);
+    const definitionsKey = storedDefinitionsKey(prefix);
     const stored = parseStored(await client.hgetall(definitionsKey));
     const result: SyncResult = { upserted: [], removed: [], unchanged: [] };
     // `runOn: all` jobs have no shared scheduler: each live host gets its own.
@@ -142,16 +127,4 @@ function toStored(
 
 function isScheduled(job: JobDefinition): boolean {
   return job.enabled && job.schedule.kind !== 'none';
-}
-
-export function parseStored(hash: Record<string, string>): Map<string, StoredDefinition> {
-  const map = new Map<string, StoredDefinition>();
-  for (const [name, json] of Object.entries(hash)) {
-    try {
-      map.set(name, JSON.parse(json) as StoredDefinition);
-    } catch {
-      // A record we cannot read is treated as absent and rewritten by this sync.
-    }
-  }
-  return map;
 }

@@ -3,7 +3,7 @@ import type { RedisClient } from '../redis/connection.js';
 import { nextCronRuns } from '../definitions/cron.js';
 import type { JobDefinition } from '../definitions/types.js';
 import { findPauseWindow } from '../maintenance/pause.js';
-import { schedulersKey } from '../redis/keys.js';
+import { schedulerNext } from '../queue/inspect.js';
 
 /** At most this many ticks of one pause are itemised as skipped; a longer tail is not counted. */
 export const MAX_SKIPPED_TICKS = 10_000;
@@ -35,11 +35,9 @@ export class PauseGuard {
     if (due === undefined || job.attemptsMade > 0) return undefined;
     const window = await findPauseWindow(this.client, this.prefix, job.queueName, due);
     if (!window) return undefined;
-    const nextScore = await this.client.zscore(
-      schedulersKey(this.prefix, job.queueName),
-      job.repeatJobKey as string,
-    );
-    const next = nextScore === null ? due + 1 : Number(nextScore);
+    const next =
+      (await schedulerNext(this.client, this.prefix, job.queueName, job.repeatJobKey as string)) ??
+      due + 1;
     return listSlots(definition, due, next);
   }
 }

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/connection.js';
-import { countDueJobs } from './drain-check.js';
+import { countDueJobs } from '../queue/inspect.js';
 
 /**
  * A BullMQ Worker can stay idle after Redis comes back from an outage (BullMQ issues

@@ -11,7 +11,7 @@ import { openRedis } from '../redis/connection.js';
 import { RestartWatcher } from '../restart/signal.js';
 import { recordRuns } from '../runs/recorder.js';
 import { onStopSignals } from '../cli/signals.js';
-import { countDueJobs } from './drain-check.js';
+import { countDueJobs } from '../queue/inspect.js';
 import { LimitWatcher, type RecycleLimits } from './limits.js';
 import { PauseGuard } from './pause-guard.js';
 import { RunGuard } from './run-guard.js';
@@ -110,7 +110,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     void restarts.start();
     // The stored stamp, between jobs: for a worker whose subscriber missed the message.
     for (const done of ['job:completed', 'job:failed'] as const)
-      bus.on(done, () => void restarts.check());
+      bus.on(done, () => restarts.betweenJobs());
   }
   const emptyTimer = options.stopWhenEmpty
     ? watchEmpty(options.stopWhenEmpty.dueBefore, () => stop('empty'))
@@ -127,8 +127,11 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     }, EMPTY_CHECK_INTERVAL_MS);
   }
 
-  worker.start();
-  heartbeat.start();
+  // A stop signal that came while this process was starting has been handed over already.
+  if (reason === undefined) {
+    worker.start();
+    heartbeat.start();
+  }
   await stopped;
   limits.stop();
   restarts?.stop();

@@ -40,8 +40,17 @@ describe('deploy/supervisor/jobs-workers.conf', () => {
     expect(restart.code).toBe(0);
     const after = await project.waitForWorkers(2);
     expect(after.filter((pid) => before.includes(pid))).toEqual([]);
-    const states = supervisor.status();
-    expect([...states.values()]).toEqual(['RUNNING', 'RUNNING', 'RUNNING']);
+    // Supervisor calls a program RUNNING once it has stayed up `startsecs` (1 s), which
+    // can be after the new workers' first heartbeat.
+    const states = await eventually(
+      async () => {
+        const now = [...supervisor.status().values()];
+        return now.every((state) => state === 'RUNNING') ? now : undefined;
+      },
+      10_000,
+      'every program RUNNING',
+    );
+    expect(states).toEqual(['RUNNING', 'RUNNING', 'RUNNING']);
 
     const counts = await project.waitForCompleted(10);
     expect(counts.failed).toBe(0);

@@ -1,3 +1,5 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { CliProcess, isJob } from '../helpers/cli.js';
 import { eventually } from '../helpers/operator.js';
@@ -10,8 +12,8 @@ afterEach(async () => {
   await Promise.all(projects.splice(0).map((project) => project.stopAll()));
 });
 
-function setup(): RestartProject {
-  const project = new RestartProject(redisUrl);
+function setup(extraYaml = ''): RestartProject {
+  const project = new RestartProject(redisUrl, extraYaml);
   projects.push(project);
   return project;
 }
@@ -26,6 +28,31 @@ function startWorker(project: RestartProject, extra: string[] = []): CliProcess 
 }
 
 describe('signals to a worker', () => {
+  it('SIGTERM while the worker is still starting: it takes no job and exits 0', async () => {
+    // A handler module that takes 3 s to load holds the worker in its start-up (the
+    // definitions are checked, modules imported, before it consumes), after writing a
+    // marker: the signal surely lands between the CLI's first line and the consumers.
+    const project = setup('  slow-to-load:\n    module: ./slow.js\n');
+    writeFileSync(
+      path.join(project.dir, 'slow.js'),
+      "import { writeFileSync } from 'node:fs';\n" +
+        "writeFileSync(new URL('./loading', import.meta.url), '');\n" +
+        'await new Promise((resolve) => setTimeout(resolve, 3000));\n' +
+        'export default async () => {};\n',
+    );
+    const [id] = await project.enqueue(1, 10);
+    const worker = startWorker(project);
+    await eventually(
+      async () => existsSync(path.join(project.dir, 'loading')) || undefined,
+      20_000,
+      'the slow module to start loading',
+    );
+    worker.signal('SIGTERM');
+    expect(await worker.wait()).toBe(0);
+    expect(await (await project.queue.getJob(id as string))?.getState()).toBe('waiting');
+    expect(project.runs()).toEqual([]);
+  });
+
   it('SIGTERM mid-job: the job completes, no new one starts, exit 0', async () => {
     const project = setup();
     const [first, second] = await project.enqueue(2, 2_000);

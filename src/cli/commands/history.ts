@@ -3,7 +3,8 @@ import { UsageError } from '../../errors.js';
 import { readHistory, type RunRecord } from '../../runs/records.js';
 import { parseLimit, withContext } from '../context.js';
 import { environmentHelp, REDIS_ENV } from '../environment-help.js';
-import { formatMs, formatTime, printJson, printTable } from '../output.js';
+import { formatMs, formatTime, printJson } from '../output.js';
+import { printTable } from '../table.js';
 
 interface HistoryFlags {
   limit: number;

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { nextCronRuns } from '../../definitions/cron.js';
 import { formatDuration } from '../../definitions/duration.js';
+import { schedulerNext } from '../../queue/inspect.js';
 import { readLastRuns } from '../../runs/records.js';
-import type { StoredDefinition } from '../../schedule/sync.js';
+import type { StoredDefinition } from '../../schedule/stored.js';
 import { parseLimit, withContext, type CliContext } from '../context.js';
 import { hostSchedulerId, listHostQueues, splitHostQueue } from '../../hosts/host-queues.js';
 import { environmentHelp, REDIS_ENV } from '../environment-help.js';
-import { formatInZone, formatMs, formatTime, printJson, printTable } from '../output.js';
+import { formatInZone, formatMs, formatTime, printJson } from '../output.js';
+import { printTable } from '../table.js';
 
 interface ListRow {
   name: string;
@@ -37,9 +39,7 @@ export function registerList(program: Command): void {
         const lastRuns = await readLastRuns(context.client, context.prefix);
         const rows: ListRow[] = [];
         for (const definition of stored) {
-          const scheduler = definition.fingerprint
-            ? await findScheduler(context, definition)
-            : undefined;
+          const next = definition.fingerprint ? await findNextTick(context, definition) : undefined;
           const last = lastRuns.get(definition.name);
           rows.push({
             name: definition.name,
@@ -47,10 +47,8 @@ export function registerList(program: Command): void {
             schedule: describeSchedule(definition),
             timezone: definition.timezone,
             enabled: definition.enabled,
-            nextRuns: scheduler?.next
-              ? nextRuns(definition, scheduler.next, flags.next).map((ms) =>
-                  new Date(ms).toISOString(),
-                )
+            nextRuns: next
+              ? nextRuns(definition, next, flags.next).map((ms) => new Date(ms).toISOString())
               : [],
             lastRun: last
               ? {
@@ -123,24 +121,20 @@ function nextRuns(definition: StoredDefinition, next: number, count: number): nu
   return [next];
 }
 
-/** A job's scheduler; for `runOn: all`, the one of any live host (they share the ticks). */
-async function findScheduler(
+/** When a job's scheduler fires next; for `runOn: all`, that of any live host (they share the ticks). */
+async function findNextTick(
   context: CliContext,
   definition: StoredDefinition,
-): Promise<{ next?: number } | undefined> {
+): Promise<number | undefined> {
+  const { client, prefix } = context;
   if (definition.runOn !== 'all')
-    return context.queue(definition.queue).getJobScheduler(definition.name);
-  const hostQueues = await listHostQueues(
-    context.client,
-    context.prefix,
-    new Set([definition.queue]),
-  );
-  for (const queue of hostQueues) {
+    return schedulerNext(client, prefix, definition.queue, definition.name);
+  for (const queue of await listHostQueues(client, prefix, new Set([definition.queue]))) {
     const { host } = splitHostQueue(queue);
-    const scheduler = host
-      ? await context.queue(queue).getJobScheduler(hostSchedulerId(definition.name, host))
+    const next = host
+      ? await schedulerNext(client, prefix, queue, hostSchedulerId(definition.name, host))
       : undefined;
-    if (scheduler) return scheduler;
+    if (next !== undefined) return next;
   }
   return undefined;
 }

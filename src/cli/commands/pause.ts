@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { pauseQueue, resumeQueue, type PauseState } from '../../maintenance/pause.js';
 import { collect, withContext, type CliContext } from '../context.js';
 import { environmentHelp, REDIS_ENV } from '../environment-help.js';
-import { formatTime, printJson, printTable } from '../output.js';
+import { formatTime, printJson } from '../output.js';
+import { printTable } from '../table.js';
 
 interface PauseFlags {
   queue: string[];
@@ -17,13 +18,15 @@ export function registerPause(program: Command): void {
     program,
     'pause',
     'maintenance mode: no job starts on any host (running ones finish); ticks that fall in it are recorded as skipped',
-    (context, queue) => pauseQueue(context.client, context.prefix, context.queue(queue)),
+    async (context, queue) =>
+      pauseQueue(context.client, context.prefix, await context.queue(queue)),
   );
   register(
     program,
     'resume',
     'end maintenance mode: processing restarts; the ticks missed while paused are recorded as skipped, not run',
-    (context, queue) => resumeQueue(context.client, context.prefix, context.queue(queue)),
+    async (context, queue) =>
+      resumeQueue(context.client, context.prefix, await context.queue(queue)),
   );
 }
 

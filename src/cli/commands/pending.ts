@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { listPending } from '../../queue/inspect.js';
 import { collect, parseLimit, withContext } from '../context.js';
 import { environmentHelp, REDIS_ENV } from '../environment-help.js';
-import { formatTime, printJson, printTable } from '../output.js';
+import { formatTime, printJson } from '../output.js';
+import { printTable } from '../table.js';
 
 interface PendingFlags {
   limit: number;
@@ -20,8 +21,8 @@ export function registerPending(program: Command): void {
     .addHelpText('after', environmentHelp(REDIS_ENV))
     .action((flags: PendingFlags, command: Command) =>
       withContext(command, async (context) => {
-        const queues = (await context.queueNames(flags.queue)).map((name) => context.queue(name));
-        const rows = await listPending(queues, flags.limit);
+        const queues = await context.queueNames(flags.queue);
+        const rows = await listPending(context.client, context.prefix, queues, flags.limit);
         if (flags.json) return printJson(rows);
         if (rows.length === 0) {
           process.stdout.write('no pending jobs\n');

@@ -3,7 +3,8 @@ import { DURATION_HINT, formatDuration, parseDuration } from '../../definitions/
 import { pruneQueue, type PruneResult } from '../../maintenance/prune.js';
 import { collect, withContext } from '../context.js';
 import { environmentHelp, REDIS_ENV } from '../environment-help.js';
-import { printJson, printTable } from '../output.js';
+import { printJson } from '../output.js';
+import { printTable } from '../table.js';
 
 interface PruneFlags {
   failed?: number;
@@ -40,7 +41,7 @@ export function registerPrune(program: Command): void {
         };
         const results: PruneResult[] = [];
         for (const name of await context.queueNames(flags.queue)) {
-          results.push(await pruneQueue(context.queue(name), ages));
+          results.push(await pruneQueue(await context.queue(name), ages));
         }
         if (flags.json) return printJson(results);
         process.stdout.write(

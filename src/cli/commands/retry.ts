@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { retryAll, retryByIds } from '../../queue/inspect.js';
+import { retryAll, retryByIds } from '../../queue/retry.js';
 import { collect, withContext } from '../context.js';
 import { environmentHelp, REDIS_ENV } from '../environment-help.js';
 import { printJson } from '../output.js';
@@ -25,7 +25,7 @@ export function registerRetry(program: Command): void {
         throw new UsageError('name the failed jobs to retry by id, or pass --all (not both)');
       }
       return withContext(command, async (context) => {
-        const queues = (await context.queueNames(flags.queue)).map((name) => context.queue(name));
+        const queues = await context.openQueues(flags.queue);
         if (flags.all) {
           const results = await retryAll(queues);
           if (flags.json) return printJson(results);

@@ -64,24 +64,23 @@ interface RunResult {
   error?: string;
 }
 
-/** Polls the job until it completed or failed for good (retries in between are waited out). */
+/**
+ * Polls the job until it completed or failed for good (retries in between are waited out).
+ * The state is read first and the job after it: a job read while still active and then
+ * found finished would report no duration, attempt or summary.
+ */
 async function waitForResult(client: JobsClient, queue: string, id: string): Promise<RunResult> {
   for (;;) {
-    const job = await client.getJob(queue, id);
-    if (!job)
+    const state = await client.queue(queue).getJobState(id);
+    if (state === 'unknown')
       throw new WorkFailedError(`job ${id} disappeared from queue '${queue}' before it finished`);
-    const state = await job.getState();
-    const durationMs = job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : 0;
-    if (state === 'completed') {
-      return {
-        status: 'completed',
-        durationMs,
-        attempts: job.attemptsMade,
-        summary: job.returnvalue,
-      };
-    }
-    if (state === 'failed') {
-      return { status: 'failed', durationMs, attempts: job.attemptsMade, error: job.failedReason };
+    if (state === 'completed' || state === 'failed') {
+      const job = await client.getJob(queue, id);
+      if (!job) continue;
+      const durationMs = job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : 0;
+      return state === 'completed'
+        ? { status: state, durationMs, attempts: job.attemptsMade, summary: job.returnvalue }
+        : { status: state, durationMs, attempts: job.attemptsMade, error: job.failedReason };
     }
     await sleep(POLL_MS);
   }

@@ -9,7 +9,7 @@ import { syncSchedules } from '../../schedule/sync.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
 import { collect } from '../context.js';
 import { environmentHelp, PROCESS_ENV } from '../environment-help.js';
-import { addRecycleOptions, type RecycleFlags } from '../recycle-options.js';
+import { addRecycleOptions, recycleLimits, type RecycleFlags } from '../recycle-options.js';
 
 interface RunFlags extends RecycleFlags {
   queue?: string[];
@@ -68,7 +68,7 @@ export function registerRun(program: Command): void {
         bus,
         log,
         queues: flags.queue,
-        limits: { ...settings.recycle, ...(flags.once ? { maxJobs: 1 } : {}) },
+        limits: recycleLimits(settings.recycle, flags.once),
         stopWhenEmpty: { dueBefore: startedAt },
         restartable: false,
         metrics: false,

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { readHeartbeats, type ProcessBeat } from '../../heartbeat/heartbeat.js';
-import { countQueue } from '../../queue/inspect.js';
+import { countQueues } from '../../queue/inspect.js';
 import { withContext } from '../context.js';
 import { environmentHelp, REDIS_ENV } from '../environment-help.js';
-import { formatAge, printJson, printTable } from '../output.js';
+import { formatAge, printJson } from '../output.js';
+import { printTable } from '../table.js';
 
 interface StatusFlags {
   json?: boolean;
@@ -20,9 +21,11 @@ export function registerStatus(program: Command): void {
     .action((flags: StatusFlags, command: Command) =>
       withContext(command, async (context) => {
         const processes = await readHeartbeats(context.client, context.prefix);
-        const queues = [];
-        for (const name of await context.queueNames())
-          queues.push(await countQueue(context.queue(name)));
+        const queues = await countQueues(
+          context.client,
+          context.prefix,
+          await context.queueNames(),
+        );
         if (flags.json) return printJson({ processes, queues });
         if (processes.length === 0) process.stdout.write('no live daemon or worker\n');
         else

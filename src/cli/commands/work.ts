@@ -8,7 +8,7 @@ import { waitForActivation } from '../../daemon/worker-messages.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
 import { collect } from '../context.js';
 import { environmentHelp, PROCESS_ENV } from '../environment-help.js';
-import { addRecycleOptions, type RecycleFlags } from '../recycle-options.js';
+import { addRecycleOptions, recycleLimits, type RecycleFlags } from '../recycle-options.js';
 
 interface WorkFlags extends RecycleFlags {
   queue?: string[];
@@ -74,7 +74,7 @@ export function registerWork(program: Command): void {
         bus,
         log,
         queues: flags.queue,
-        limits: { ...settings.recycle, ...(flags.once ? { maxJobs: 1 } : {}) },
+        limits: recycleLimits(settings.recycle, flags.once),
         stopWhenEmpty: flags.stopWhenEmpty ? {} : undefined,
         restartable: true,
         metrics: settings.metricsAddr !== 'off',

@@ -1,0 +1,45 @@
+import type { RedisClient } from '../redis/connection.js';
+import { META, metaKey } from '../redis/keys.js';
+
+/**
+ * The definitions as the daemons synced them, one JSON record per job in a Redis hash:
+ * what `jobs list` shows and what other hosts read. Kept apart from sync.ts so that the
+ * CLI's listings can read it without loading BullMQ.
+ */
+export interface StoredDefinition {
+  name: string;
+  description: string;
+  queue: string;
+  schedule: string | null;
+  every: number | null;
+  timezone: string;
+  enabled: boolean;
+  /** `all`: per-host schedulers (hosts/host-schedules.ts) instead of one shared one. */
+  runOn: 'one' | 'all';
+  /** Digest of the scheduled job as synced; null for on-demand and disabled jobs. */
+  fingerprint: string | null;
+  syncedAt: number;
+}
+
+export function storedDefinitionsKey(prefix: string): string {
+  return metaKey(prefix, META.definitions);
+}
+
+export async function readStored(
+  client: RedisClient,
+  prefix: string,
+): Promise<Map<string, StoredDefinition>> {
+  return parseStored(await client.hgetall(storedDefinitionsKey(prefix)));
+}
+
+export function parseStored(hash: Record<string, string>): Map<string, StoredDefinition> {
+  const map = new Map<string, StoredDefinition>();
+  for (const [name, json] of Object.entries(hash)) {
+    try {
+      map.set(name, JSON.parse(json) as StoredDefinition);
+    } catch {
+      // A record we cannot read is treated as absent and rewritten by the next sync.
+    }
+  }
+  return map;
+}
