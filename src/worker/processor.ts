@@ -131,21 +131,7 @@ export function createProcessor({ definitions, bus, log, pauseGuard, runGuard }:
       definition.timeoutMs,
     );
 
-    let childLog: Logger | undefined;
-    const input: RunInput = {
-      name: job.name,
-      id: ref.id,
-      data: job.data,
-      attempt: ref.attempt,
-      abort,
-      // A child logger costs a little per run; most handlers never log, so make it on first use.
-      get log() {
-        childLog ??= log.child({ job: job.name, id: ref.id });
-        return childLog;
-      },
-      progress: (value) => job.updateProgress(value),
-      onOutput: (stream, line) => bus.emit('job:output', { ...ref, stream, line }),
-    };
+    const input = new JobRunInput(job, ref, abort, log, bus);
     try {
       const summary =
         definition.handler.kind === 'command'
@@ -190,6 +176,46 @@ async function findSkippedTicks(
     return await guard.findSkippedTicks(job, definitions.jobs.get(job.name));
   } catch {
     return undefined; // cannot tell (Redis hiccup): run the tick rather than lose it
+  }
+}
+
+/**
+ * What a handler runner gets to know of a BullMQ job. A class, not an object literal with
+ * a getter: V8 gives every literal whose accessor closures differ a map of its own and
+ * turns it into a dictionary, kilobytes a run.
+ */
+class JobRunInput implements RunInput {
+  readonly name: string;
+  readonly id: string;
+  readonly data: unknown;
+  readonly attempt: number;
+  #childLog: Logger | undefined;
+
+  constructor(
+    private readonly job: Job,
+    private readonly ref: JobRef,
+    readonly abort: RunAbort,
+    private readonly parentLog: Logger,
+    private readonly bus: JobsEventBus,
+  ) {
+    this.name = job.name;
+    this.id = ref.id;
+    this.data = job.data;
+    this.attempt = ref.attempt;
+  }
+
+  // A child logger costs a little per run; most handlers never log, so make it on first use.
+  get log(): Logger {
+    this.#childLog ??= this.parentLog.child({ job: this.name, id: this.id });
+    return this.#childLog;
+  }
+
+  progress(value: number | object): Promise<void> {
+    return this.job.updateProgress(value);
+  }
+
+  onOutput(stream: 'stdout' | 'stderr', line: string): void {
+    this.bus.emit('job:output', { ...this.ref, stream, line });
   }
 }
 
