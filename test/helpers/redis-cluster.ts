@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { killNow } from './process.js';
 import { freePort } from './redis-server.js';
 
 const run = promisify(execFile);
@@ -80,14 +81,7 @@ export class TestRedisCluster {
   }
 
   async destroy(): Promise<void> {
-    await Promise.all(
-      this.children.map((child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        return exited;
-      }),
-    );
+    await Promise.all(this.children.map(killNow));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

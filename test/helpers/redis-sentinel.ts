@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { answersPing } from '../../src/redis/embedded.js';
+import { killNow } from './process.js';
 import { freePort } from './redis-server.js';
 
 export const SENTINEL_MASTER = 'mymaster';
@@ -71,21 +72,11 @@ export class TestRedisSentinel {
   }
 
   async killMaster(): Promise<void> {
-    const child = this.children.get(this.masterPort);
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    await killNow(this.children.get(this.masterPort));
   }
 
   async destroy(): Promise<void> {
-    for (const child of this.children.values()) {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
+    await Promise.all([...this.children.values()].map(killNow));
     rmSync(this.dir, { recursive: true, force: true });
   }
 

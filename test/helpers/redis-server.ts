@@ -6,6 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { answersPing } from '../../src/redis/embedded.js';
+import { killNow } from './process.js';
 
 /** A free TCP port on loopback, from the OS. */
 export function freePort(): Promise<number> {
@@ -70,10 +71,7 @@ export class TestRedis {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    await killNow(child);
   }
 
   async destroy(): Promise<void> {
