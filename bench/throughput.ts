@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue, Worker } from 'bullmq';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CLI, uniquePrefix } from '../test/helpers/cli.js';
 
@@ -60,15 +61,38 @@ export async function bareBullmq(
 ): Promise<number> {
   const prefix = uniquePrefix();
   await fill(redisUrl, prefix, jobs);
-  const worker = new Worker(QUEUE, async () => null, {
-    connection: { url: redisUrl, maxRetriesPerRequest: null },
+  const script = fileURLToPath(new URL('./bare-worker.js', import.meta.url));
+  return measureProcess(
+    redisUrl,
     prefix,
-    concurrency,
-  });
+    jobs,
+    spawn(process.execPath, [script, redisUrl, prefix, QUEUE, String(concurrency)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
+}
+
+/** Measures while `child` works the queue, then stops it with SIGTERM. */
+async function measureProcess(
+  redisUrl: string,
+  prefix: string,
+  jobs: number,
+  child: ChildProcess,
+): Promise<number> {
+  const died = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`the measured process exited with code ${code} during the benchmark`)),
+    ),
+  );
   try {
-    return await measure(redisUrl, prefix, jobs);
+    return await Promise.race([measure(redisUrl, prefix, jobs), died]);
   } finally {
-    await worker.close();
+    died.catch(() => undefined);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
   }
 }
 
@@ -115,19 +139,5 @@ export async function daemon(
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
-  const died = new Promise<never>((_, reject) =>
-    child.once('exit', (code) =>
-      reject(new Error(`jobs start exited with code ${code} during the benchmark`)),
-    ),
-  );
-  try {
-    return await Promise.race([measure(redisUrl, prefix, jobs), died]);
-  } finally {
-    died.catch(() => undefined);
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-  }
+  return measureProcess(redisUrl, prefix, jobs, child);
 }
