@@ -4,9 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { answersPing } from '../../src/redis/embedded.js';
 import { killNow } from './process.js';
-import { freePort } from './redis-server.js';
+import { freePort, waitForRedis } from './redis-server.js';
 
 export const SENTINEL_MASTER = 'mymaster';
 
@@ -104,11 +103,7 @@ export class TestRedisSentinel {
 
   private async spawnAndWait(port: number, args: string[]): Promise<void> {
     this.children.set(port, spawn('redis-server', args, { stdio: 'ignore', detached: true }));
-    for (let i = 0; i < 200; i++) {
-      if (await answersPing({ host: '127.0.0.1', port })) return;
-      await sleep(25);
-    }
-    throw new Error(`redis-server on port ${port} did not start`);
+    await waitForRedis(port);
   }
 
   /** The replica is in sync and the Sentinel has found it: a failover can happen. */

@@ -20,6 +20,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Waits (up to 5 s) until a just-started redis-server on this loopback port answers PING. */
+export async function waitForRedis(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await answersPing({ host: '127.0.0.1', port })) return;
+    await sleep(25);
+  }
+  throw new Error(`redis-server on port ${port} did not start`);
+}
+
 /**
  * A private redis-server on a free port, so fault tests can kill and restart it.
  * `stop()` and `start()` keep the same port and data directory.
@@ -61,11 +70,7 @@ export class TestRedis {
       ],
       { stdio: 'ignore', detached: true },
     );
-    for (let i = 0; i < 200; i++) {
-      if (await this.ping()) return;
-      await sleep(25);
-    }
-    throw new Error(`redis-server on port ${this.port} did not start`);
+    await waitForRedis(this.port);
   }
 
   async stop(): Promise<void> {
@@ -81,9 +86,5 @@ export class TestRedis {
 
   client(): Redis {
     return new Redis(this.url, { maxRetriesPerRequest: 1 });
-  }
-
-  private ping(): Promise<boolean> {
-    return answersPing({ host: '127.0.0.1', port: this.port });
   }
 }
