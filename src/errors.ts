@@ -60,3 +60,34 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** A run's timeout fired: the run fails (its AbortSignal carries this). */
+export class RunTimeoutError extends JobsError {
+  constructor(message: string) {
+    super(message, { code: 'ETIMEOUT', exitCode: EXIT.failed });
+  }
+}
+
+/** The worker stopped before the run finished: the run goes back to the queue, uncounted. */
+export class RunStoppedError extends JobsError {
+  constructor(message: string) {
+    super(message, { code: 'ESTOPPED', exitCode: EXIT.failed });
+  }
+}
+
+/** What a command job leaves behind (SPEC §3): its exit code and the tails of its output. */
+export interface CommandSummary {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A command job exited non-zero or was killed; the summary is stored with the failed run. */
+export class CommandFailedError extends JobsError {
+  constructor(
+    message: string,
+    readonly summary: CommandSummary,
+  ) {
+    super(message, { code: 'ECOMMAND', exitCode: EXIT.failed });
+  }
+}

@@ -16,7 +16,13 @@ export interface JobRef {
 export interface JobsEvents {
   'job:started': JobRef & { startedAt: number; scheduledAt: number | undefined };
   'job:completed': JobRef & { durationMs: number; summary: unknown };
-  'job:failed': JobRef & { durationMs: number; error: string; willRetry: boolean };
+  'job:failed': JobRef & {
+    durationMs: number;
+    error: string;
+    willRetry: boolean;
+    /** Set when the daemon failed the run because this worker process died under it. */
+    worker?: number;
+  };
   'job:skipped': JobRef & { reason: string };
   'job:output': JobRef & { stream: 'stdout' | 'stderr'; line: string };
   /** Put back in the queue unfinished (worker stopped), the attempt not counted. */
@@ -28,6 +34,21 @@ export interface JobsEvents {
   /** The watchdog found a queue's consumer idle with jobs due and Redis up: it is recreated. */
   'worker:stuck': { queue: string; idleMs: number };
   'worker:spawned': { pid: number; slot: number };
+  /** A forked worker stopped answering: a handler blocks its event loop. */
+  'worker:blocked': {
+    pid: number;
+    slot: number;
+    since: number;
+    jobs: { id: string; name: string }[];
+  };
+  'worker:unblocked': { pid: number; slot: number; blockedMs: number };
+  /** The daemon killed a worker outright: blocked past a job's timeout, or past the stop timeout. */
+  'worker:killed': {
+    pid: number;
+    slot: number;
+    reason: 'blocked' | 'stop-timeout';
+    jobs: { id: string; name: string }[];
+  };
   'worker:exited': {
     pid: number;
     slot: number;
@@ -35,8 +56,8 @@ export interface JobsEvents {
     signal: string | null;
     reason: string;
   };
-  /** SIGHUP or `jobs restart`: the daemon re-reads and re-syncs the definitions. */
-  'daemon:reloading': { restartWorkers: boolean };
+  /** SIGHUP or `jobs restart`: the daemon restarts its workers, re-reads and re-syncs. */
+  'daemon:reloading': { workers: number };
   'worker:restarting': { slot: number; reason: string; delayMs: number };
   'schedule:synced': {
     upserted: string[];

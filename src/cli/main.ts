@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { ConfigError, EXIT, JobsError } from '../errors.js';
 import { loadDotenvOnce } from '../config/settings.js';
-import { holdStopSignals } from './signals.js';
+import { holdStopSignals } from '../process/signals.js';
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 type Register = (program: Command) => void;

@@ -97,8 +97,8 @@ export const ENVIRONMENT = Object.freeze({
   JOBS_FAILED_RETENTION: ['180d', 'failed runs older than this are pruned'],
   JOBS_COMPLETED_RETENTION: ['30d', 'completed runs older than this are pruned'],
   JOBS_SPARE_WORKERS: [
-    'on',
-    'keep one pre-started replacement per worker (restarts in ms; ~60 MB each); off saves the memory',
+    'off',
+    'on: keep one pre-started replacement per worker for crashes and recycling (~60 MB each; never used by a restart)',
   ],
   LOG_LEVEL: ['info', 'trace, debug, info, warn, error or fatal; debug also prints stack traces'],
 } as const);
@@ -205,7 +205,7 @@ export function loadSettings(
     ),
     logLevel: read('LOG_LEVEL') ?? 'info',
     spareWorkers: !['off', '0', 'false', 'no'].includes(
-      (read('JOBS_SPARE_WORKERS') ?? 'on').toLowerCase(),
+      (read('JOBS_SPARE_WORKERS') ?? 'off').toLowerCase(),
     ),
   };
   if (problems.length > 0) throw new ConfigError(problems);

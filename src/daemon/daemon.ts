@@ -1,7 +1,8 @@
 import type { Queue } from 'bullmq';
 import { childEnvironment, type RecycleSettings, type Settings } from '../config/settings.js';
 import { loadDefinitions } from '../definitions/load.js';
-import { Heartbeat } from '../heartbeat/heartbeat.js';
+import { Heartbeat, removeHeartbeat, type WorkerSummary } from '../heartbeat/heartbeat.js';
+import type { ChildWorker } from './child.js';
 import { HostScheduleKeeper } from '../hosts/host-schedule-keeper.js';
 import { withHostQueues } from '../hosts/host-queues.js';
 import { Pruner } from '../maintenance/prune.js';
@@ -18,7 +19,11 @@ import { connectWhenReady } from '../redis/wait-ready.js';
 import { RestartWatcher } from '../restart/signal.js';
 import type { Retention } from '../schedule/job-options.js';
 import { syncSchedules } from '../schedule/sync.js';
+import { recordRuns, type RunRecorder } from '../runs/recorder.js';
+import { Liveness } from './liveness.js';
 import { WorkerPool } from './pool.js';
+import { RunRecovery } from './run-recovery.js';
+import { runStopSteps, STOP_STEP_TIMEOUT_MS } from './stop-steps.js';
 
 export interface DaemonOptions {
   settings: Readonly<Settings>;
@@ -44,6 +49,11 @@ export class Daemon {
   private pruner: Pruner | undefined;
   private restarts: RestartWatcher | undefined;
   private hostSchedules: HostScheduleKeeper | undefined;
+  private recovery: RunRecovery | undefined;
+  private liveness: Liveness | undefined;
+  private recorder: RunRecorder | undefined;
+  /** Aborts the start-up's waits (the sync lock) when a stop comes during start. */
+  private readonly startAbort = new AbortController();
   private readonly queues = new Map<string, Queue>();
   private stopping: Promise<void> | undefined;
   private resolveStopped: () => void = () => undefined;
@@ -74,6 +84,7 @@ export class Daemon {
     if (this.stopping) return;
 
     if (this.options.scheduler) await this.sync(this.definitions);
+    if (this.stopping) return;
     this.heartbeat = new Heartbeat({
       client: this.client,
       prefix: settings.prefix,
@@ -85,19 +96,33 @@ export class Daemon {
         settings.workers > 0
           ? withHostQueues(queueNames(this.definitions), this.definitions, settings.hostId)
           : queueNames(this.definitions),
+      // Its workers' states, so that a blocked one (whose own heartbeat stops) still shows.
+      workers: () => this.pool?.children().map(describeChild) ?? [],
     });
     this.heartbeat.start();
-    // `jobs restart`: re-read and re-sync. Our workers watch for it themselves.
+    // `jobs restart`: re-read, re-sync and restart this daemon's workers in phases. Its
+    // workers leave `jobs restart` to it, so their replacements start first.
     this.restarts = new RestartWatcher({
       target: settings.redis,
       client: this.client,
       prefix: settings.prefix,
-      onRestart: () => void this.reload({ restartWorkers: false }),
+      onRestart: () => void this.reload(),
     });
     await this.restarts.start();
     // Every scheduling daemon prunes; clean is idempotent, so several doing it is harmless.
     if (this.options.scheduler) this.startPruner();
     if (this.options.scheduler) this.startHostSchedules(this.client);
+    const client = this.client;
+    this.recorder = recordRuns(bus, client, settings.prefix, this.options.log);
+    this.recovery = new RunRecovery({
+      client,
+      prefix: settings.prefix,
+      queue: (name) => this.queue(name),
+      bus,
+      onError: (error) =>
+        this.options.log.error({ error: error.message }, "could not recover a worker's runs"),
+    });
+    const recovery = this.recovery;
     this.pool = new WorkerPool({
       size: settings.workers,
       args: [
@@ -114,10 +139,29 @@ export class Daemon {
       bus,
       relay: this.metrics?.relayBus,
       spares: settings.spareWorkers,
+      onExit: (exit) => {
+        recovery.recover(exit);
+        // A dead worker's beat would linger for its TTL: status tells the truth at once.
+        if (!exit.planned)
+          void removeHeartbeat(client, settings.prefix, `${settings.hostId}:${exit.child.pid}`);
+        // A blocked worker's state changes the daemon's beat: say it now, not in 5 s.
+        if (exit.child.blockedSince !== undefined) this.heartbeat?.beatNow();
+      },
     });
     const pool = this.pool;
     this.metrics?.attachPool(() => pool.workerStates());
-    if (!this.stopping) this.pool.start();
+    this.liveness = new Liveness({
+      pool,
+      recovery,
+      bus,
+      timeoutOf: (name) => this.definitions?.jobs.get(name)?.timeoutMs,
+      onError: () => undefined, // Redis away: its outage is logged by the client
+    });
+    bus.on('worker:blocked', () => this.heartbeat?.beatNow());
+    bus.on('worker:unblocked', () => this.heartbeat?.beatNow());
+    if (this.stopping) return;
+    this.pool.start();
+    this.liveness.start();
   }
 
   private async startMetrics(definitions: Definitions): Promise<void> {
@@ -137,11 +181,14 @@ export class Daemon {
   }
 
   /**
-   * SIGHUP / `jobs restart`: re-read the file, re-sync, and restart the workers gracefully.
-   * On `jobs restart` every worker hears the request itself, so the pool is left alone.
+   * SIGHUP / `jobs restart`: re-read the file, re-sync, and restart the workers in phases
+   * (each replacement forked now, with the code on disk now; the old one finishes).
    */
-  async reload({ restartWorkers = true }: { restartWorkers?: boolean } = {}): Promise<void> {
-    this.options.bus.emit('daemon:reloading', { restartWorkers });
+  async reload(): Promise<void> {
+    if (this.stopping) return;
+    // The replacements start first: they load the code as it is on disk at the request.
+    this.pool?.restartAll();
+    this.options.bus.emit('daemon:reloading', { workers: this.options.settings.workers });
     try {
       const definitions = await loadDefinitions(this.options.settings.configPath);
       if (this.options.scheduler) await this.sync(definitions);
@@ -155,9 +202,7 @@ export class Daemon {
         { error: (error as Error).message },
         'reload failed; keeping the current definitions',
       );
-      return;
     }
-    if (restartWorkers) this.pool?.restartAll();
   }
 
   workerPids(): number[] {
@@ -170,6 +215,7 @@ export class Daemon {
 
   /** Stops scheduling, stops the workers gracefully, closes Redis. Idempotent. */
   stop(): Promise<void> {
+    if (!this.stopping) this.startAbort.abort();
     this.stopping ??= this.stopAll();
     return this.stopping;
   }
@@ -227,31 +273,47 @@ export class Daemon {
       prefix: settings.prefix,
       definitions,
       retention: retentionOf(settings),
+      signal: this.startAbort.signal,
     });
     bus.emit('schedule:synced', { ...result, durationMs: Date.now() - started });
   }
 
+  /**
+   * Each step on its own: one that throws or hangs is logged and passed, so the daemon
+   * always reaches its end (BullMQ's Worker.close does the same).
+   */
   private async stopAll(): Promise<void> {
-    this.restarts?.stop();
-    await this.pruner?.stop();
-    await this.hostSchedules?.stop();
-    await this.pool?.stop();
-    await this.metricsServer?.stop();
-    this.monitor?.disconnect();
-    await this.heartbeat?.stop();
+    const { log } = this.options;
+    await runStopSteps(
+      [
+        ['restart watcher', () => this.restarts?.stop()],
+        ['liveness check', () => this.liveness?.stop()],
+        ['pruner', () => this.pruner?.stop()],
+        ['host schedules', () => this.hostSchedules?.stop()],
+        ['worker pool', () => this.pool?.stop()],
+        ['run recovery', () => this.recovery?.settle()],
+        ['run records', () => this.recorder?.flush()],
+        ['metrics server', () => this.metricsServer?.stop()],
+        ['monitor connection', () => this.monitor?.disconnect()],
+        ['heartbeat', () => this.heartbeat?.stop()],
+        ['queues', () => Promise.allSettled([...this.queues.values()].map((q) => q.close()))],
+        ['redis connection', () => this.closeClient()],
+        ['embedded redis', () => this.embedded?.stop()],
+      ],
+      (step, error) => log.error({ step, error: error.message }, `stopping: ${step} failed`),
+      // The pool waits out the workers' stop timeout itself, then kills them.
+      Math.max(STOP_STEP_TIMEOUT_MS, this.options.settings.stopTimeoutMs + 30_000),
+    );
+    this.resolveStopped();
+  }
+
+  private async closeClient(): Promise<void> {
+    if (!this.client) return;
     await Promise.race([
-      Promise.allSettled([...this.queues.values()].map((queue) => queue.close())),
+      this.client.quit().catch(() => undefined),
       new Promise((resolve) => setTimeout(resolve, 2_000)),
     ]);
-    if (this.client) {
-      await Promise.race([
-        this.client.quit().catch(() => undefined),
-        new Promise((resolve) => setTimeout(resolve, 2_000)),
-      ]);
-      this.client.disconnect();
-    }
-    await this.embedded?.stop();
-    this.resolveStopped();
+    this.client.disconnect();
   }
 }
 
@@ -271,4 +333,16 @@ function retentionOf(settings: Readonly<Settings>): Retention {
 function queueNames(definitions: Definitions | undefined): string[] {
   const names = new Set([...(definitions?.jobs.values() ?? [])].map((job) => job.queue));
   return names.size > 0 ? [...names].sort() : ['default'];
+}
+
+/** What the daemon's heartbeat says of one of its workers (`jobs status`). */
+function describeChild(child: ChildWorker): WorkerSummary {
+  return {
+    pid: child.pid,
+    state: child.state,
+    startedAt: child.forkedAt,
+    ...(child.blockedSince !== undefined
+      ? { blockedSince: child.blockedSince, jobs: child.blockedJobs }
+      : {}),
+  };
 }

@@ -1,10 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobsEventBus } from '../events.js';
 import type { WorkerStates } from '../metrics/gauges.js';
-import { readRelayMessage, RELAY_ENV, replayRelayed } from '../metrics/relay.js';
+import { RELAY_ENV, replayRelayed, RESTART_MESSAGE, SLOT_ENV } from '../process/ipc.js';
+import { ChildWorker, type KillCause } from './child.js';
 import { forkWorker, SpareWorker } from './spare.js';
-import { readExitReason, RESTART_MESSAGE, type ExitReason } from './worker-messages.js';
 
 /** Crash backoff: 1s, 2s, 4s … 30s; a worker that ran this long resets it. */
 const CRASH_BACKOFF_BASE_MS = 1_000;
@@ -20,17 +19,23 @@ export const SPARE_FORK_DELAY_MS = 1_000;
 
 interface Slot {
   index: number;
-  child?: ChildProcess;
-  startedAt: number;
+  child?: ChildWorker;
+  /** Workers this slot replaced on a restart, finishing their jobs. */
+  retiring: ChildWorker[];
   crashes: number;
-  /** Jobs the child reported running, from its relayed events. */
-  active: number;
-  /** Why the child said it is exiting (IPC), if it did. */
-  exitReason?: ExitReason;
   timer?: NodeJS.Timeout;
-  /** The slot's next worker, already started (spare.ts). */
+  /** The slot's next worker after a crash or recycling, already started (spare.ts). */
   spare?: SpareWorker;
   spareTimer?: NodeJS.Timeout;
+}
+
+/** How a worker process ended, for the run recovery. */
+export interface ChildExit {
+  child: ChildWorker;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Exit 0 on purpose (restart, recycling, stop), as opposed to a crash or a kill. */
+  planned: boolean;
 }
 
 export interface PoolOptions {
@@ -44,13 +49,16 @@ export interface PoolOptions {
    * because each child logs its own events already. Unset: children relay nothing.
    */
   relay?: JobsEventBus;
-  /** Keep a pre-started replacement per worker (spare.ts); false saves its memory. */
+  /** Keep a pre-started replacement per slot for crashes and recycling (spare.ts). */
   spares: boolean;
+  /** Every exit of a worker, after the pool has dealt with it (the daemon recovers its runs). */
+  onExit?: (exit: ChildExit) => void;
 }
 
 /**
  * Supervises `size` worker processes: forks them, replaces one that exits (at once when
- * it exited 0 on purpose, with backoff when it crashed), and stops them all on shutdown.
+ * it exited 0 on purpose, with backoff when it crashed), restarts them all in phases,
+ * and stops them all on shutdown.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -60,33 +68,70 @@ export class WorkerPool {
 
   start(): void {
     for (let index = 0; index < this.options.size; index++) {
-      const slot: Slot = { index, startedAt: 0, crashes: 0, active: 0 };
+      const slot: Slot = { index, retiring: [], crashes: 0 };
       this.slots.push(slot);
-      this.spawn(slot);
+      this.spawn(slot, { fresh: true });
     }
   }
 
-  pids(): number[] {
-    return this.slots.flatMap((slot) => (slot.child?.pid ? [slot.child.pid] : []));
+  /** Every live worker process, replacements and retiring ones alike. */
+  children(): ChildWorker[] {
+    return this.slots.flatMap((slot) => [
+      ...(slot.child && !slot.child.exited ? [slot.child] : []),
+      ...slot.retiring.filter((child) => !child.exited),
+    ]);
   }
 
-  /** Live children running at least one job (busy) or none (idle). */
+  pids(): number[] {
+    return this.children().map((child) => child.pid);
+  }
+
+  /** Live worker processes by state (a starting one counts as idle: it runs nothing). */
   workerStates(): WorkerStates {
-    const states: WorkerStates = { busy: 0, idle: 0 };
-    for (const slot of this.slots) {
-      if (!slot.child) continue;
-      if (slot.active > 0) states.busy++;
-      else states.idle++;
+    const states: WorkerStates = { busy: 0, idle: 0, blocked: 0 };
+    for (const child of this.children()) {
+      const state = child.state;
+      states[state === 'starting' ? 'idle' : state]++;
     }
     return states;
   }
 
-  /** Graceful restart of every worker: each finishes its jobs, exits 0 and is replaced. */
+  /**
+   * A phased restart (SIGHUP, `jobs restart`): each slot gets a new process at once,
+   * forked now so that it loads the code on disk now (never a spare started earlier);
+   * its old process keeps taking jobs until the new one is consuming, then finishes its
+   * jobs and exits 0. A new process that cannot start leaves the old one serving.
+   */
   restartAll(): void {
+    if (this.stopping) return;
     for (const slot of this.slots) {
-      const child = slot.child;
-      if (child?.connected) child.send(RESTART_MESSAGE, () => undefined);
+      // Spares hold code loaded before this restart: they must not serve after it.
+      this.disposeSpare(slot);
+      const old = slot.child;
+      if (!old) continue; // waiting out a crash backoff: its next process is forked fresh
+      old.retiring = true;
+      slot.retiring.push(old);
+      slot.child = undefined;
+      this.options.bus.emit('worker:restarting', {
+        slot: slot.index,
+        reason: 'restart',
+        delayMs: 0,
+      });
+      this.spawn(slot, { fresh: true });
     }
+  }
+
+  /** Kills a worker outright (SIGKILL); the cause words its runs' failures. */
+  kill(child: ChildWorker, cause: KillCause): void {
+    if (child.exited || child.killedFor) return;
+    child.killedFor = cause;
+    this.options.bus.emit('worker:killed', {
+      pid: child.pid,
+      slot: child.slot,
+      reason: cause.reason,
+      jobs: cause.reason === 'blocked' ? cause.culprits.map(({ id, name }) => ({ id, name })) : [],
+    });
+    child.process.kill('SIGKILL');
   }
 
   /** Stops every worker (SIGTERM, then SIGKILL past the stop timeout). Idempotent. */
@@ -97,90 +142,120 @@ export class WorkerPool {
 
   /** A second signal: forward it, so each worker aborts its jobs now. */
   forceStop(): void {
-    for (const slot of this.slots) slot.child?.kill('SIGTERM');
+    for (const child of this.children()) child.process.kill('SIGTERM');
   }
 
-  private spawn(slot: Slot): void {
-    const relay = this.options.relay;
-    const env = {
-      ...this.options.env,
-      JOBS_WORKER_SLOT: String(slot.index),
-      [RELAY_ENV]: relay ? '1' : '0',
-    };
-    const spare = slot.spare;
-    slot.spare = undefined;
-    const child = spare?.alive ? spare.activate() : forkWorker(this.options.args, env);
-    if (spare && child !== spare.child) spare.dispose();
+  private spawn(slot: Slot, { fresh }: { fresh: boolean }): void {
+    const env = this.childEnv(slot);
+    const spare = fresh ? undefined : slot.spare;
+    if (spare) slot.spare = undefined;
+    const process = spare?.alive ? spare.activate() : forkWorker(this.options.args, env);
+    if (spare && process !== spare.child) spare.dispose();
+    this.disposeSpare(slot);
     if (this.options.spares) {
       slot.spareTimer = setTimeout(() => {
         slot.spareTimer = undefined;
         if (!this.stopping) slot.spare = new SpareWorker(this.options.args, env);
       }, SPARE_FORK_DELAY_MS);
     }
+    const child = new ChildWorker(process, slot.index);
     slot.child = child;
-    slot.startedAt = Date.now();
-    slot.active = 0;
-    slot.exitReason = undefined;
-    child.on('message', (message) => {
-      const reason = readExitReason(message);
-      if (reason && slot.child === child) slot.exitReason = reason;
-      const relayed = relay ? readRelayMessage(message) : undefined;
-      if (!relay || !relayed) return;
+    process.on('message', (message) => {
+      const relayed = child.receive(message);
       // A child's last messages can arrive after its 'exit': count them all the same.
-      if (slot.child === child) slot.active = relayed.active;
-      replayRelayed(relay, relayed);
+      if (relayed && this.options.relay) replayRelayed(this.options.relay, relayed);
+      if (child.readyAt !== undefined && slot.child === child) this.retireOld(slot);
     });
     if (child.pid) this.options.bus.emit('worker:spawned', { pid: child.pid, slot: slot.index });
-    child.once('exit', (code, signal) => this.onExit(slot, child, code, signal));
+    process.once('exit', (code, signal) => this.onExit(slot, child, code, signal));
+  }
+
+  private childEnv(slot: Slot): NodeJS.ProcessEnv {
+    return {
+      ...this.options.env,
+      [SLOT_ENV]: String(slot.index),
+      [RELAY_ENV]: this.options.relay ? '1' : '0',
+    };
+  }
+
+  /** The slot's new worker is consuming: its predecessors may now finish and exit. */
+  private retireOld(slot: Slot): void {
+    for (const old of slot.retiring) {
+      if (old.toldToRestart) continue;
+      old.toldToRestart = true;
+      old.send(RESTART_MESSAGE);
+    }
+  }
+
+  private disposeSpare(slot: Slot): void {
+    if (slot.spareTimer) clearTimeout(slot.spareTimer);
+    slot.spareTimer = undefined;
+    slot.spare?.dispose();
+    slot.spare = undefined;
   }
 
   private onExit(
     slot: Slot,
-    child: ChildProcess,
+    child: ChildWorker,
     code: number | null,
     signal: NodeJS.Signals | null,
   ): void {
-    if (slot.child !== child) return;
-    slot.child = undefined;
-    slot.active = 0;
     // Exit 0 is a worker that finished on purpose; it said why over IPC before exiting.
-    const planned = code === 0;
-    const reason = this.stopping ? 'stop' : planned ? (slot.exitReason ?? 'restart') : 'crash';
+    const planned = code === 0 && !child.killedFor;
+    const reason = child.killedFor
+      ? `killed (${child.killedFor.reason})`
+      : this.stopping
+        ? 'stop'
+        : planned
+          ? (child.exitReason ?? 'restart')
+          : 'crash';
     this.options.bus.emit('worker:exited', {
-      pid: child.pid ?? 0,
+      pid: child.pid,
       slot: slot.index,
       code,
       signal,
       reason,
     });
+    this.options.onExit?.({ child, code, signal, planned });
+    if (slot.retiring.includes(child)) {
+      slot.retiring = slot.retiring.filter((entry) => entry !== child);
+      return; // replaced already
+    }
+    if (slot.child !== child) return;
+    slot.child = undefined;
     if (this.stopping) return;
     if (planned) {
       slot.crashes = 0;
     } else {
-      slot.crashes = Date.now() - slot.startedAt > HEALTHY_AFTER_MS ? 1 : slot.crashes + 1;
+      slot.crashes = Date.now() - child.forkedAt > HEALTHY_AFTER_MS ? 1 : slot.crashes + 1;
     }
-    const delayMs = planned
-      ? 0
-      : Math.min(CRASH_BACKOFF_BASE_MS * 2 ** (slot.crashes - 1), CRASH_BACKOFF_MAX_MS);
-    this.options.bus.emit('worker:restarting', { slot: slot.index, reason, delayMs });
+    // A worker the daemon killed for blocking is replaced at once: its job is failed, and
+    // the pool must be whole again within seconds.
+    const delayMs =
+      planned || child.killedFor
+        ? 0
+        : Math.min(CRASH_BACKOFF_BASE_MS * 2 ** (slot.crashes - 1), CRASH_BACKOFF_MAX_MS);
+    this.options.bus.emit('worker:restarting', {
+      slot: slot.index,
+      reason: planned ? (child.exitReason ?? 'restart') : 'crash',
+      delayMs,
+    });
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
-      if (!this.stopping) this.spawn(slot);
+      if (!this.stopping) this.spawn(slot, { fresh: false });
     }, delayMs);
   }
 
   private async stopAll(): Promise<void> {
     for (const slot of this.slots) {
       if (slot.timer) clearTimeout(slot.timer);
-      if (slot.spareTimer) clearTimeout(slot.spareTimer);
-      slot.spare?.dispose();
+      this.disposeSpare(slot);
     }
-    const exits = this.slots.flatMap((slot) => {
-      const child = slot.child;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return [];
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      return [exited.then(() => undefined)];
+    const children = this.children();
+    const exits = children.map((child) => {
+      const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
+      child.process.kill('SIGTERM');
+      return exited;
     });
     const all = Promise.all(exits);
     const done = await Promise.race([
@@ -188,7 +263,7 @@ export class WorkerPool {
       sleep(this.options.stopTimeoutMs + KILL_MARGIN_MS).then(() => false),
     ]);
     if (!done) {
-      for (const slot of this.slots) slot.child?.kill('SIGKILL');
+      for (const child of this.children()) this.kill(child, { reason: 'stop-timeout' });
       await all;
     }
   }

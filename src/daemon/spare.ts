@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ACTIVATE_MESSAGE, isMessage, STANDBY_ENV, STANDBY_MESSAGE } from './worker-messages.js';
+import { ACTIVATE_MESSAGE, isStandbyMessage, STANDBY_ENV } from '../process/ipc.js';
 
 /** The CLI entry the pool forks as `jobs work`. */
 const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -24,7 +24,8 @@ export function forkWorker(args: readonly string[], env: NodeJS.ProcessEnv): Chi
  * modules (a second or more on a busy host); a spare has done that already, so a
  * restarted or recycled worker is replaced in a fraction of it. It holds no Redis
  * connection and has read no definitions until activated; the cost is its memory
- * (about 60 MB) while it waits.
+ * (about 60 MB) while it waits. A spare never serves a restart (its code would predate
+ * the deploy the restart is for): only crashes and recycling.
  */
 export class SpareWorker {
   readonly child: ChildProcess;
@@ -34,7 +35,7 @@ export class SpareWorker {
   constructor(args: readonly string[], env: NodeJS.ProcessEnv) {
     this.child = forkWorker(args, { ...env, [STANDBY_ENV]: '1' });
     this.child.on('message', (message) => {
-      if (!isMessage(message, STANDBY_MESSAGE.type)) return;
+      if (!isStandbyMessage(message)) return;
       this.ready = true;
       if (this.wanted) this.sendActivate();
     });

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { PACKAGE_VERSION } from '../process/version.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { JobsEventBus } from '../events.js';
 import { heartbeatKey, META, metaKey } from '../redis/keys.js';
@@ -19,6 +20,16 @@ export interface CurrentJob {
   since: number;
 }
 
+/** What a daemon says of one of its forked workers (daemon/child.ts). */
+export interface WorkerSummary {
+  pid: number;
+  state: 'starting' | 'idle' | 'busy' | 'blocked';
+  startedAt: number;
+  /** Blocked: since when its event loop has not answered, and the runs it holds. */
+  blockedSince?: number;
+  jobs?: CurrentJob[];
+}
+
 /** What one process says about itself in its heartbeat. */
 export interface ProcessBeat {
   id: string;
@@ -29,10 +40,17 @@ export interface ProcessBeat {
   parentPid?: number;
   startedAt: number;
   beatAt: number;
+  /** The jobs-daemon version this process loaded when it started. */
+  version: string;
   queues: string[];
   /** Runs this process finished (completed or failed). */
   jobsDone: number;
   current: CurrentJob[];
+  /** A daemon: its forked workers' states. */
+  workers?: WorkerSummary[];
+  /** A forked worker, from its daemon's beat: blocked (its own beat stops while it is). */
+  state?: WorkerSummary['state'];
+  blockedSince?: number;
 }
 
 export interface HeartbeatOptions {
@@ -45,6 +63,8 @@ export interface HeartbeatOptions {
   parentPid?: number;
   /** This host's id (JOBS_HOST_ID); default: the hostname. */
   host?: string;
+  /** A daemon: its workers' states, written with each beat. */
+  workers?: () => WorkerSummary[];
 }
 
 /** Writes this process's heartbeat until stop(), which removes it. */
@@ -64,6 +84,7 @@ export class Heartbeat {
       ...(options.parentPid ? { parentPid: options.parentPid } : {}),
       startedAt: Date.now(),
       beatAt: 0,
+      version: PACKAGE_VERSION,
       queues: [...options.queues],
       jobsDone: 0,
       current: [],
@@ -89,6 +110,11 @@ export class Heartbeat {
     this.timer.unref();
   }
 
+  /** Writes a beat now (a worker's state changed), besides the regular ones. */
+  beatNow(): void {
+    if (this.timer && !this.stopping) void this.write();
+  }
+
   /** Stops beating and deletes the heartbeat, so the process leaves `jobs status` at once. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= this.remove();
@@ -99,6 +125,7 @@ export class Heartbeat {
     const { client, prefix } = this.options;
     this.beat.beatAt = Date.now();
     this.beat.current = [...this.current.values()];
+    if (this.options.workers) this.beat.workers = this.options.workers();
     await client
       .multi()
       .set(heartbeatKey(prefix, this.beat.id), JSON.stringify(this.beat), 'PX', HEARTBEAT_TTL_MS)
@@ -109,20 +136,35 @@ export class Heartbeat {
 
   private async remove(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    const { client, prefix } = this.options;
     await Promise.race([
-      client
-        .multi()
-        .del(heartbeatKey(prefix, this.beat.id))
-        .srem(metaKey(prefix, META.processes), this.beat.id)
-        .exec()
-        .catch(() => undefined),
+      removeHeartbeat(this.options.client, this.options.prefix, this.beat.id),
       new Promise((resolve) => setTimeout(resolve, 1_000)),
     ]);
   }
 }
 
-/** The live processes, from their heartbeats; ids whose key expired are removed from the set. */
+/**
+ * Deletes a process's heartbeat: its own at a clean stop, or a dead worker's by its
+ * daemon, so that `jobs status` drops it at once instead of when its key expires.
+ */
+export async function removeHeartbeat(
+  client: RedisClient,
+  prefix: string,
+  id: string,
+): Promise<void> {
+  await client
+    .multi()
+    .del(heartbeatKey(prefix, id))
+    .srem(metaKey(prefix, META.processes), id)
+    .exec()
+    .catch(() => undefined);
+}
+
+/**
+ * The live processes, from their heartbeats; ids whose key expired are removed from the
+ * set. A forked worker takes its state from its daemon's beat: a blocked one has stopped
+ * beating itself, so it is shown from there, with the runs it holds.
+ */
 export async function readHeartbeats(client: RedisClient, prefix: string): Promise<ProcessBeat[]> {
   const setKey = metaKey(prefix, META.processes);
   const ids = await client.smembers(setKey);
@@ -130,7 +172,46 @@ export async function readHeartbeats(client: RedisClient, prefix: string): Promi
   const values = await client.mget(ids.map((id) => heartbeatKey(prefix, id)));
   const dead = ids.filter((_, index) => values[index] === null);
   if (dead.length > 0) await client.srem(setKey, ...dead);
-  return values
-    .flatMap((value) => (value ? [JSON.parse(value) as ProcessBeat] : []))
-    .sort((a, b) => a.host.localeCompare(b.host) || a.startedAt - b.startedAt);
+  const beats = values.flatMap((value) => (value ? [JSON.parse(value) as ProcessBeat] : []));
+  return withWorkerStates(beats).sort(
+    (a, b) => a.host.localeCompare(b.host) || a.startedAt - b.startedAt,
+  );
+}
+
+function withWorkerStates(beats: ProcessBeat[]): ProcessBeat[] {
+  const byId = new Map(beats.map((beat) => [beat.id, beat]));
+  for (const daemon of beats) {
+    for (const worker of daemon.workers ?? []) {
+      const id = `${daemon.host}:${worker.pid}`;
+      const own = byId.get(id);
+      if (own) {
+        own.state = worker.state;
+        // Its own beat was written before the handler blocked it: the daemon knows better.
+        if (worker.blockedSince !== undefined) {
+          own.blockedSince = worker.blockedSince;
+          own.current = worker.jobs ?? own.current;
+        }
+        continue;
+      }
+      if (worker.state !== 'blocked') continue; // starting, or gone: its own beat will say
+      const synthesized: ProcessBeat = {
+        id,
+        host: daemon.host,
+        pid: worker.pid,
+        role: 'worker',
+        parentPid: daemon.pid,
+        startedAt: worker.startedAt,
+        beatAt: daemon.beatAt,
+        version: daemon.version,
+        queues: [],
+        jobsDone: 0,
+        current: worker.jobs ?? [],
+        state: 'blocked',
+        blockedSince: worker.blockedSince,
+      };
+      byId.set(id, synthesized);
+      beats.push(synthesized);
+    }
+  }
+  return beats;
 }

@@ -1,5 +1,11 @@
 import type { JobsEventBus } from '../events.js';
+import { formatDuration } from '../definitions/duration.js';
 import type { Logger } from './logger.js';
+
+function describeJobs(jobs: { id: string; name: string }[], lead: string): string {
+  if (jobs.length === 0) return '';
+  return `${lead} ${jobs.map((job) => `job ${job.name} (id ${job.id})`).join(', ')}`;
+}
 
 /** The one place lifecycle events become log lines: one JSON line for each job's start and end. */
 export function logEvents(bus: JobsEventBus, log: Logger): void {
@@ -31,6 +37,7 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
         durationMs: e.durationMs,
         error: e.error,
         willRetry: e.willRetry,
+        worker: e.worker,
       },
       `job ${e.name} failed: ${e.error}`,
     ),
@@ -55,6 +62,26 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
   bus.on('worker:spawned', (e) =>
     log.info({ worker: e.pid, slot: e.slot }, 'worker process started'),
   );
+  bus.on('worker:blocked', (e) =>
+    log.error(
+      { worker: e.pid, slot: e.slot, since: new Date(e.since).toISOString(), jobs: e.jobs },
+      `worker process ${e.pid} is blocked: its event loop has not answered since ${new Date(e.since).toISOString()}${describeJobs(e.jobs, ' running')}`,
+    ),
+  );
+  bus.on('worker:unblocked', (e) =>
+    log.warn(
+      { worker: e.pid, slot: e.slot, blockedMs: e.blockedMs },
+      `worker process ${e.pid} answers again after ${formatDuration(e.blockedMs)} blocked`,
+    ),
+  );
+  bus.on('worker:killed', (e) =>
+    log.error(
+      { worker: e.pid, slot: e.slot, reason: e.reason, jobs: e.jobs },
+      e.reason === 'blocked'
+        ? `killing worker process ${e.pid}:${describeJobs(e.jobs, '')} blocked its event loop past the job's timeout`
+        : `killing worker process ${e.pid}: it did not stop within the stop timeout`,
+    ),
+  );
   bus.on('worker:exited', (e) =>
     (e.reason === 'crash' ? log.error.bind(log) : log.info.bind(log))(
       { worker: e.pid, slot: e.slot, code: e.code, signal: e.signal, reason: e.reason },
@@ -62,7 +89,12 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
     ),
   );
   bus.on('daemon:reloading', (e) =>
-    log.info({ restartWorkers: e.restartWorkers }, 'reloading definitions and restarting workers'),
+    log.info(
+      { workers: e.workers },
+      e.workers > 0
+        ? `restarting ${e.workers} worker processes and reloading the definitions`
+        : 'reloading the definitions',
+    ),
   );
   bus.on('worker:restarting', (e) =>
     log.info({ slot: e.slot, reason: e.reason, delayMs: e.delayMs }, 'restarting worker process'),

@@ -5,6 +5,7 @@ import type { Definitions } from '../definitions/types.js';
 import { JobsEventBus } from '../events.js';
 import { expectedIntervals, renderExpectedIntervals } from './expected-interval.js';
 import {
+  createKillsCounter,
   createQueueGauges,
   createRedisUpGauge,
   createRestartsCounter,
@@ -38,7 +39,7 @@ export class DaemonMetrics implements MetricsSource {
   private intervalsText = renderExpectedIntervals(new Map());
   private monitor: RedisClient | undefined;
   private queueCounts: QueueCountsReader | undefined;
-  private workerStates: () => WorkerStates = () => ({ busy: 0, idle: 0 });
+  private workerStates: () => WorkerStates = () => ({ busy: 0, idle: 0, blocked: 0 });
   private synced = false;
   private readonly runMetrics: RunMetrics;
 
@@ -50,6 +51,7 @@ export class DaemonMetrics implements MetricsSource {
     recordEvents(options.bus, {
       runs,
       restarts: createRestartsCounter(this.registry),
+      kills: createKillsCounter(this.registry),
       isKnownJob,
     });
     recordEvents(this.relayBus, { runs, isKnownJob });

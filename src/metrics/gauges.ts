@@ -9,7 +9,11 @@ import type { QueueCounts } from './queue-counts.js';
 export interface WorkerStates {
   busy: number;
   idle: number;
+  /** Not answering: a handler blocks its event loop (daemon/liveness.ts). */
+  blocked: number;
 }
+
+export const KILL_REASONS = Object.freeze(['blocked', 'stop-timeout'] as const);
 
 export const RESTART_REASONS = Object.freeze([
   'restart',
@@ -22,13 +26,14 @@ export const RESTART_REASONS = Object.freeze([
 export function createWorkersGauge(registry: Registry, states: () => WorkerStates): void {
   new Gauge({
     name: 'jobs_workers',
-    help: 'Live worker processes running a job (busy) or waiting for one (idle).',
+    help: 'Live worker processes running a job (busy), waiting for one (idle), or not answering because a handler blocks their event loop (blocked).',
     labelNames: ['state'],
     registers: [registry],
     collect() {
       const now = states();
       this.set({ state: 'busy' }, now.busy);
       this.set({ state: 'idle' }, now.idle);
+      this.set({ state: 'blocked' }, now.blocked);
     },
   });
 }
@@ -42,6 +47,17 @@ export function createRedisUpGauge(registry: Registry, up: () => boolean): void 
       this.set(up() ? 1 : 0);
     },
   });
+}
+
+export function createKillsCounter(registry: Registry): Counter<'reason'> {
+  const counter = new Counter({
+    name: 'jobs_workers_killed_total',
+    help: 'Worker processes the daemon killed outright, by reason (blocked: a handler blocked the event loop past its timeout; stop-timeout: did not stop in time).',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  for (const reason of KILL_REASONS) counter.inc({ reason }, 0);
+  return counter;
 }
 
 export function createRestartsCounter(registry: Registry): Counter<'reason'> {

@@ -6,6 +6,8 @@ export interface MetricSinks {
   runs: RunMetrics;
   /** Only a daemon restarts workers, so only a daemon counts restarts. */
   restarts?: Counter<'reason'>;
+  /** Workers the daemon killed (blocked past a timeout, past the stop timeout). */
+  kills?: Counter<'reason'>;
   /**
    * Whether a job name has a definition. Anyone with a BullMQ client can enqueue any
    * name; those runs are counted under one label so label values stay bounded.
@@ -42,4 +44,6 @@ export function recordEvents(bus: JobsEventBus, sinks: MetricSinks): void {
   if (restarts) {
     bus.on('worker:restarting', (e) => restarts.inc({ reason: e.reason }));
   }
+  const kills = sinks.kills;
+  if (kills) bus.on('worker:killed', (e) => kills.inc({ reason: e.reason }));
 }

@@ -28,7 +28,7 @@ export class WorkerMetrics implements MetricsSource {
     runs.initialize(definitions.jobs.values());
     recordEvents(bus, { runs, isKnownJob: (name) => definitions.jobs.has(name) });
     createWorkersGauge(this.registry, () =>
-      activeJobs() > 0 ? { busy: 1, idle: 0 } : { busy: 0, idle: 1 },
+      activeJobs() > 0 ? { busy: 1, idle: 0, blocked: 0 } : { busy: 0, idle: 1, blocked: 0 },
     );
     createRedisUpGauge(this.registry, () => this.redisUp());
   }

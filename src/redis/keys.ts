@@ -63,3 +63,29 @@ export function bullKey(prefix: string, queue: string, part: string): string {
 export function schedulersKey(prefix: string, queue: string): string {
   return bullKey(prefix, queue, 'repeat');
 }
+
+/** BullMQ's hash of one job (`name`, `processedOn`, `ats` = attempts started, `atm` = made). */
+export function bullJobKey(prefix: string, queue: string, id: string): string {
+  return bullKey(prefix, queue, id);
+}
+
+/** BullMQ's lock of an active job: its value is the token `<consumer id>:<n>` of the holder. */
+export function bullLockKey(prefix: string, queue: string, id: string): string {
+  return bullKey(prefix, queue, `${id}:lock`);
+}
+
+/**
+ * A scheduler's tick is the BullMQ job `repeat:<scheduler id>:<tick ms>`: its id names
+ * the tick, so two hosts enqueueing the same tick make one job. Parsed here only.
+ */
+export function tickJobId(schedulerId: string, tick: number): string {
+  return `repeat:${schedulerId}:${tick}`;
+}
+
+export function parseTickJobId(id: string): { schedulerId: string; tick: number } | undefined {
+  if (!id.startsWith('repeat:')) return undefined;
+  const last = id.lastIndexOf(':');
+  const tick = Number(id.slice(last + 1));
+  if (!Number.isFinite(tick) || tick <= 0) return undefined;
+  return { schedulerId: id.slice('repeat:'.length, last), tick };
+}

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/connection.js';
+import { parseTickJobId } from '../redis/keys.js';
 import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import { firstLine, summarize, writeRunRecords, type RunRecord } from './records.js';
@@ -78,18 +79,11 @@ export function recordRuns(
       name: e.name,
       queue: e.queue,
       status: 'skipped',
-      startedAt: tickTime(e.id) ?? Date.now(),
+      startedAt: parseTickJobId(e.id)?.tick ?? Date.now(),
       durationMs: 0,
       attempt: e.attempt,
       detail: e.reason,
     }),
   );
   return { flush };
-}
-
-/** A scheduler tick's id ends in the time it was due: `repeat:<scheduler>:<ms>`. */
-function tickTime(id: string): number | undefined {
-  if (!id.startsWith('repeat:')) return undefined;
-  const ms = Number(id.slice(id.lastIndexOf(':') + 1));
-  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }

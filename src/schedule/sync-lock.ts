@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JobsError } from '../errors.js';
+import { JobsError, RunStoppedError } from '../errors.js';
 import type { RedisClient } from '../redis/connection.js';
 
 /**
@@ -10,16 +10,25 @@ import type { RedisClient } from '../redis/connection.js';
 export const LOCK_TTL_MS = 30_000;
 const LOCK_WAIT_MS = 60_000;
 
-/** Waits for the lock (a daemon starting must sync), or throws after LOCK_WAIT_MS. */
-export async function acquireLock(client: RedisClient, key: string, token: string): Promise<void> {
+/**
+ * Waits for the lock (a daemon starting must sync), or throws after LOCK_WAIT_MS, or at
+ * once when `signal` fires (a stop during start-up must not wait out another's sync).
+ */
+export async function acquireLock(
+  client: RedisClient,
+  key: string,
+  token: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   while (!(await tryLock(client, key, token))) {
+    if (signal?.aborted) throw new RunStoppedError('stopped while waiting for the sync lock');
     if (Date.now() > deadline) {
       throw new JobsError(
         `another daemon has held the schedule sync lock (${key}) for over ${LOCK_WAIT_MS / 1000}s`,
       );
     }
-    await sleep(100 + Math.random() * 200);
+    await sleep(100 + Math.random() * 200, undefined, { signal }).catch(() => undefined);
   }
 }
 

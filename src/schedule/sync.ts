@@ -28,11 +28,13 @@ export async function syncSchedules(options: {
   prefix: string;
   definitions: Definitions;
   retention: Retention;
+  /** Ends the wait for the sync lock (a stop during start-up). */
+  signal?: AbortSignal;
 }): Promise<SyncResult> {
   const { client, prefix, definitions, retention } = options;
   const lockKey = metaKey(prefix, META.syncLock);
   const token = randomUUID();
-  await acquireLock(client, lockKey, token);
+  await acquireLock(client, lockKey, token, options.signal);
   const queues = new Map<string, Queue>();
   const queueFor = (name: string): Queue => {
     let queue = queues.get(name);

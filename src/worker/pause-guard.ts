@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { parseTickJobId } from '../redis/keys.js';
 import type { RedisClient } from '../redis/connection.js';
 import { nextCronRuns } from '../definitions/cron.js';
 import type { JobDefinition } from '../definitions/types.js';
@@ -75,9 +76,8 @@ export function listSlots(
   return slots;
 }
 
-/** A scheduler's job id is `repeat:<scheduler id>:<tick ms>`: the time the tick was due. */
+/** The time a scheduler's tick was due, from its job id; undefined for other jobs. */
 export function tickTime(job: Job): number | undefined {
-  if (!job.repeatJobKey || !job.id?.startsWith('repeat:')) return undefined;
-  const ms = Number(job.id.slice(job.id.lastIndexOf(':') + 1));
-  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+  if (!job.repeatJobKey || !job.id) return undefined;
+  return parseTickJobId(job.id)?.tick;
 }

@@ -1,4 +1,5 @@
-import { errorMessage } from '../errors.js';
+import { CommandFailedError, errorMessage, RunStoppedError, RunTimeoutError } from '../errors.js';
+import { parseTickJobId, tickJobId } from '../redis/keys.js';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { formatDuration } from '../definitions/duration.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
@@ -7,14 +8,11 @@ import type { Logger } from '../logging/logger.js';
 import { splitHostQueue } from '../hosts/host-queues.js';
 import type { PauseGuard } from './pause-guard.js';
 import type { RunDecision, RunGuard } from './run-guard.js';
-import { CommandFailedError, runCommand } from './run-command.js';
+import { runCommand } from './run-command.js';
 import { runModule } from './run-module.js';
+import { attemptsOf } from '../queue/held-runs.js';
 import { RunAbort } from './run-abort.js';
 import type { RunInput } from './run-input.js';
-
-/** Why a run's AbortSignal fired: a timeout fails the run; a stop puts it back in the queue. */
-export class RunTimeoutError extends Error {}
-export class RunStoppedError extends Error {}
 
 export interface ProcessorDeps {
   definitions: Definitions;
@@ -24,6 +22,8 @@ export interface ProcessorDeps {
   pauseGuard?: PauseGuard;
   /** `missed: skip` and `overlap: forbid`; without it every job runs as missed: once, overlap: allow. */
   runGuard?: RunGuard;
+  /** Puts a stopped run back in the queue, its start not counted; without it the run fails. */
+  returnUncounted?: (job: Job, token: string) => Promise<void>;
 }
 
 /**
@@ -31,7 +31,14 @@ export interface ProcessorDeps {
  * the timeout, emits the lifecycle events and stores the summary (the return value) or
  * the failure with the output tail.
  */
-export function createProcessor({ definitions, bus, log, pauseGuard, runGuard }: ProcessorDeps) {
+export function createProcessor({
+  definitions,
+  bus,
+  log,
+  pauseGuard,
+  runGuard,
+  returnUncounted,
+}: ProcessorDeps) {
   const known = [...definitions.jobs.keys()].sort().join(', ');
 
   // Runs in progress, so a forced stop can abort them (BullMQ's own per-job signal is not
@@ -46,15 +53,29 @@ export function createProcessor({ definitions, bus, log, pauseGuard, runGuard }:
       queue,
       name: job.name,
       id: job.id ?? '',
-      attempt: job.attemptsMade + 1,
+      attempt: attemptOf(job),
     };
     const skipped = await findSkippedTicks(pauseGuard, job, definitions);
     if (skipped) {
       for (const tick of skipped) {
-        const id = `repeat:${job.repeatJobKey}:${tick}`;
+        const id = tickJobId(job.repeatJobKey ?? '', tick);
         bus.emit('job:skipped', { ...ref, id, reason: 'queue paused' });
       }
       return { skipped: skipped.length, reason: 'queue paused' };
+    }
+    // Every start counts as an attempt (SPEC §5), also one whose worker vanished before it
+    // could say how it ended (BullMQ's stalled check then hands the job out again). A job
+    // retried by hand after it failed (its starts all ended) runs, as it was asked to.
+    const attempts = attemptsOf(job);
+    const lostStarts = ref.attempt - 1 - job.attemptsMade;
+    if (ref.attempt > attempts && lostStarts > 0) {
+      return failUnstarted(
+        ref,
+        new UnrecoverableError(
+          `not started again: all ${attempts} of its attempts were started, and the last one ended without a result (its worker process died or its host vanished)`,
+        ),
+        false,
+      );
     }
     const definition = definitions.jobs.get(job.name);
     let decision: RunDecision = { run: true };
@@ -63,9 +84,7 @@ export function createProcessor({ definitions, bus, log, pauseGuard, runGuard }:
     } catch (error) {
       // The overlap or missed-run check could not reach Redis: a failed run, counted as one.
       const message = `could not check the overlap and missed-run rules: ${errorMessage(error)}`;
-      const willRetry = ref.attempt < (job.opts.attempts ?? 1);
-      bus.emit('job:failed', { ...ref, durationMs: 0, error: message, willRetry });
-      throw new Error(message, { cause: error });
+      return failUnstarted(ref, new Error(message, { cause: error }), ref.attempt < attempts);
     }
     if (!decision.run) {
       bus.emit('job:skipped', { ...ref, reason: decision.reason });
@@ -79,6 +98,14 @@ export function createProcessor({ definitions, bus, log, pauseGuard, runGuard }:
     }
   }
 
+  /** A run that fails before its handler starts: still a start and a failure, in that order. */
+  function failUnstarted(ref: JobRef, error: Error, willRetry: boolean): never {
+    const startedAt = Date.now();
+    bus.emit('job:started', { ...ref, startedAt, scheduledAt: undefined });
+    bus.emit('job:failed', { ...ref, durationMs: 0, error: error.message, willRetry });
+    throw error;
+  }
+
   async function runJob(
     job: Job,
     token: string | undefined,
@@ -86,7 +113,7 @@ export function createProcessor({ definitions, bus, log, pauseGuard, runGuard }:
     definition: JobDefinition | undefined,
   ): Promise<unknown> {
     const startedAt = Date.now();
-    const scheduledAt = job.attemptsMade === 0 ? scheduledTime(job) : undefined;
+    const scheduledAt = ref.attempt === 1 ? scheduledTime(job) : undefined;
     bus.emit('job:started', { ...ref, startedAt, scheduledAt });
     const finish = (error: unknown): never => {
       const durationMs = Date.now() - startedAt;
@@ -96,7 +123,7 @@ export function createProcessor({ definitions, bus, log, pauseGuard, runGuard }:
         ...ref,
         durationMs,
         error: message,
-        willRetry: !unrecoverable && ref.attempt < (job.opts.attempts ?? 1),
+        willRetry: !unrecoverable && ref.attempt < attemptsOf(job),
       });
       throw error;
     };
@@ -143,9 +170,9 @@ export function createProcessor({ definitions, bus, log, pauseGuard, runGuard }:
       if (error instanceof CommandFailedError) {
         await job.log(JSON.stringify(error.summary)).catch(() => undefined);
       }
-      if (error instanceof RunStoppedError && token) {
+      if (error instanceof RunStoppedError && token && returnUncounted) {
         // Back to the queue, eligible at once, with this attempt not counted (SPEC §5).
-        await job.moveToDelayed(Date.now(), token);
+        await returnUncounted(job, token);
         bus.emit('job:returned', { ...ref, reason: 'worker stopped' });
         throw new DelayedError();
       }
@@ -219,9 +246,17 @@ class JobRunInput implements RunInput {
   }
 }
 
-/** A scheduler's job id is `repeat:<scheduler id>:<tick ms>`: the time the tick was due. */
+/** The time a scheduler's tick was due, from its job id. */
 function scheduledTime(job: Job): number | undefined {
   if (!job.repeatJobKey || !job.id) return undefined;
-  const tick = Number(job.id.slice(job.id.lastIndexOf(':') + 1));
-  return Number.isFinite(tick) && tick > 0 ? tick : undefined;
+  return parseTickJobId(job.id)?.tick;
+}
+
+/**
+ * This start's number: BullMQ counts starts (`attemptsStarted`) when it hands a job out,
+ * including starts whose worker died; a job from before that counter falls back on the
+ * finished attempts.
+ */
+function attemptOf(job: Job): number {
+  return job.attemptsStarted > 0 ? job.attemptsStarted : job.attemptsMade + 1;
 }

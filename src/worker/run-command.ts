@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Handler } from '../definitions/types.js';
+import { CommandFailedError, type CommandSummary } from '../errors.js';
 import { OutputTail } from './output-tail.js';
 import type { RunInput } from './run-input.js';
 
@@ -9,20 +10,7 @@ export const OUTPUT_TAIL_BYTES = 64 * 1024;
 /** Between SIGTERM and SIGKILL to the command's process group, on timeout or forced stop. */
 export const KILL_GRACE_MS = 5_000;
 
-export interface CommandSummary {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-export class CommandFailedError extends Error {
-  constructor(
-    message: string,
-    readonly summary: CommandSummary,
-  ) {
-    super(message);
-  }
-}
+export type { CommandSummary };
 
 type CommandHandler = Extract<Handler, { kind: 'command' }>;
 

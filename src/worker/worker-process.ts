@@ -1,16 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Settings } from '../config/settings.js';
-import { EXIT_REASONS, isRestartMessage, sendExitReason } from '../daemon/worker-messages.js';
+import {
+  EXIT_REASONS,
+  isForkedWorker,
+  isRestartMessage,
+  relayEventsToParent,
+  sendToDaemon,
+  startAliveBeat,
+} from '../process/ipc.js';
+import { onStopSignals } from '../process/signals.js';
 import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import { Heartbeat } from '../heartbeat/heartbeat.js';
 import type { Logger } from '../logging/logger.js';
-import { relayEventsToParent } from '../metrics/relay.js';
 import { serveWorkerMetrics } from '../metrics/worker-metrics.js';
 import { openRedis } from '../redis/connection.js';
 import { RestartWatcher } from '../restart/signal.js';
 import { recordRuns } from '../runs/recorder.js';
-import { onStopSignals } from '../cli/signals.js';
 import { countDueJobs } from '../queue/inspect.js';
 import { LimitWatcher, type RecycleLimits } from './limits.js';
 import { PauseGuard } from './pause-guard.js';
@@ -29,7 +35,10 @@ export interface WorkerProcessOptions {
   limits: RecycleLimits;
   /** Stop once no job is due (`--stop-when-empty`, `jobs run`): due by this time, or now. */
   stopWhenEmpty?: { dueBefore?: number };
-  /** Follow `jobs restart` (a `jobs run` ends by itself and is not supervised). */
+  /**
+   * Follow `jobs restart` (a `jobs run` ends by itself and is not supervised). A worker
+   * forked by a daemon follows it through its daemon, which starts the replacement first.
+   */
   restartable: boolean;
   /** Serve this process's own metrics (a standalone `jobs work --metrics-addr`). */
   metrics: boolean;
@@ -46,6 +55,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   // queues commands while Redis is away, as the BullMQ workers wait for it too.
   const client = openRedis(settings.redis, 'worker');
   client.on('error', () => undefined); // the workers report Redis errors
+  const forked = isForkedWorker();
   const recorder = recordRuns(bus, client, settings.prefix, log);
   const worker = new JobsWorker({
     target: settings.redis,
@@ -60,8 +70,11 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     runGuard: new RunGuard(client, settings.prefix),
     hostId: settings.hostId,
     client,
+    // The daemon finds this process's runs in Redis by these ids, should it die or block.
+    onConsumers: forked
+      ? ({ queues, consumers }) => void sendToDaemon({ type: 'jobs:ready', queues, consumers })
+      : undefined,
   });
-  const forked = process.env.JOBS_WORKER_SLOT !== undefined;
   const heartbeat = new Heartbeat({
     client,
     prefix: settings.prefix,
@@ -87,7 +100,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     reason ??= why;
     // Said first thing, so the daemon knows why even if the exit comes abruptly.
     const exitReason = EXIT_REASONS.find((known) => known === why);
-    if (forked && exitReason) void sendExitReason(exitReason);
+    if (forked && exitReason) void sendToDaemon({ type: 'jobs:exiting', reason: exitReason });
     void worker.stop(why).then(resolveStopped);
   };
   onStopSignals(stop, () => worker.forceStop());
@@ -98,14 +111,16 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   process.once('disconnect', () => stop('daemon gone'));
   const limits = new LimitWatcher(options.limits, bus, stop);
   limits.start();
-  const restarts = options.restartable
-    ? new RestartWatcher({
-        target: settings.redis,
-        client,
-        prefix: settings.prefix,
-        onRestart: () => stop('restart'),
-      })
-    : undefined;
+  const stopAliveBeat = forked ? startAliveBeat(activeJobs) : () => undefined;
+  const restarts =
+    options.restartable && !forked
+      ? new RestartWatcher({
+          target: settings.redis,
+          client,
+          prefix: settings.prefix,
+          onRestart: () => stop('restart'),
+        })
+      : undefined;
   if (restarts) {
     void restarts.start();
     // The stored stamp, between jobs: for a worker whose subscriber missed the message.
@@ -135,6 +150,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   await stopped;
   limits.stop();
   restarts?.stop();
+  stopAliveBeat();
   if (emptyTimer) clearInterval(emptyTimer);
   await relay?.flush();
   await stopMetrics?.();

@@ -1,4 +1,5 @@
-import type { Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
+import { returnRun } from '../queue/held-runs.js';
 import type { RedisTarget } from '../config/settings.js';
 import { splitHostQueue, withHostQueues } from '../hosts/host-queues.js';
 import { openWorker } from '../redis/bull.js';
@@ -24,8 +25,12 @@ import { Watchdog, type QueueActivity } from './watchdog.js';
  */
 export const LOCK_DURATION_MS = 8_000;
 export const STALLED_INTERVAL_MS = 4_000;
-/** A job whose worker died this many times in a row fails instead of running again. */
-export const MAX_STALLED_COUNT = 2;
+/**
+ * BullMQ fails a job stalled more often than this with "job stalled more than allowable
+ * limit", whatever its attempts. Our processor counts every start against the job's own
+ * `attempts` instead (SPEC §5), so BullMQ's count is set out of the way.
+ */
+export const MAX_STALLED_COUNT = 1_000_000;
 
 /** How often a stopping worker looks at its jobs and at close()'s progress. */
 const STOP_POLL_MS = 100;
@@ -53,6 +58,8 @@ export interface JobsWorkerOptions {
   hostId?: string;
   /** A connection for the stuck-worker watchdog (watchdog.ts); without it, none runs. */
   client?: RedisClient;
+  /** Told the BullMQ consumer ids whenever they change (start, a consumer recreated). */
+  onConsumers?: (consumers: { queues: string[]; consumers: string[] }) => void;
 }
 
 /** One worker process's consumers: a BullMQ Worker per queue, started and stopped together. */
@@ -68,19 +75,12 @@ export class JobsWorker {
   readonly queues: readonly string[];
 
   constructor(private readonly options: JobsWorkerOptions) {
-    const { bus } = options;
-    this.processor = createProcessor(options);
-    bus.on('job:started', (e) => {
-      this.active++;
-      const queue = this.queueActivity(e.queue);
-      queue.active++;
-      queue.lastStartAt = Date.now();
+    this.processor = createProcessor({
+      ...options,
+      returnUncounted: options.client
+        ? (job, token) => returnRun(options.client as RedisClient, options.prefix, job, token)
+        : undefined,
     });
-    for (const done of ['job:completed', 'job:failed', 'job:returned'] as const)
-      bus.on(done, (e) => {
-        this.active--;
-        this.queueActivity(e.queue).active--;
-      });
     const fromDefinitions = [
       ...new Set([...options.definitions.jobs.values()].map((job) => job.queue)),
     ];
@@ -99,6 +99,7 @@ export class JobsWorker {
     const { bus, concurrency } = this.options;
     bus.emit('worker:starting', { queues: [...this.queues], concurrency });
     for (const queue of this.queues) this.workers.set(queue, this.createWorker(queue));
+    this.announceConsumers();
     const client = this.options.client;
     if (client) {
       this.watchdog = new Watchdog({
@@ -114,8 +115,33 @@ export class JobsWorker {
     bus.emit('worker:started', { queues: [...this.queues], concurrency });
   }
 
+  /**
+   * Runs one job, keeping the active counts. Kept here in a try/finally, by the code that
+   * runs the job, never derived from events: a missing event must not skew them.
+   */
+  private readonly run = async (job: Job, token?: string): Promise<unknown> => {
+    const activity = this.queueActivity(job.queueName);
+    this.active++;
+    activity.active++;
+    activity.lastStartAt = Date.now();
+    try {
+      return await this.processor(job, token);
+    } finally {
+      this.active--;
+      activity.active--;
+    }
+  };
+
+  private announceConsumers(): void {
+    const workers = [...this.workers.entries()];
+    this.options.onConsumers?.({
+      queues: workers.map(([queue]) => queue),
+      consumers: workers.map(([, worker]) => worker.id),
+    });
+  }
+
   private createWorker(queue: string): Worker {
-    const worker = openWorker(queue, this.processor, this.options.target, {
+    const worker = openWorker(queue, this.run, this.options.target, {
       prefix: this.options.prefix,
       concurrency: this.options.concurrency,
       lockDuration: LOCK_DURATION_MS,
@@ -134,6 +160,7 @@ export class JobsWorker {
     if (!old || this.stopping) return;
     this.options.bus.emit('worker:stuck', { queue, idleMs });
     this.workers.set(queue, this.createWorker(queue));
+    this.announceConsumers();
     // Forced: the first close() call decides how it closes, and a graceful one can hang.
     await Promise.race([old.close(true).catch(() => undefined), sleep(ABORT_GRACE_MS)]);
   }
@@ -149,7 +176,7 @@ export class JobsWorker {
     return activity;
   }
 
-  /** Jobs running now in this process, counted from the lifecycle events. */
+  /** Jobs running now in this process. */
   activeCount(): number {
     return this.active;
   }

@@ -39,6 +39,8 @@ export interface CliResult {
 }
 
 export interface RunOptions {
+  /** Another copy of the CLI (an upgraded package); default: this checkout's build. */
+  cli?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
@@ -52,7 +54,7 @@ function childEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** Runs a one-shot command to its end. */
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
       cwd: options.cwd,
       env: childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,7 +110,7 @@ export class CliProcess {
   }
 
   static start(args: string[], options: RunOptions = {}): CliProcess {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
       cwd: options.cwd,
       env: childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import { writeProject, uniquePrefix } from './cli.js';
 import { RECORDING_HANDLER, readRuns, type RunRecord } from './fixtures.js';
 import { eventually, OperatorProject } from './operator.js';
@@ -37,9 +37,9 @@ export class RestartProject extends OperatorProject {
     return this.queueHandle;
   }
 
-  async enqueue(count: number, sleepMs: number): Promise<string[]> {
+  async enqueue(count: number, sleepMs: number, opts: JobsOptions = {}): Promise<string[]> {
     const jobs = await this.queue.addBulk(
-      Array.from({ length: count }, () => ({ name: 'sleepy', data: { sleepMs } })),
+      Array.from({ length: count }, () => ({ name: 'sleepy', data: { sleepMs }, opts })),
     );
     return jobs.map((job) => job.id as string);
   }

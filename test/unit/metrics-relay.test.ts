@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobsEventBus } from '../../src/events.js';
-import { readRelayMessage, replayRelayed } from '../../src/metrics/relay.js';
+import { readRelayMessage, replayRelayed } from '../../src/process/ipc.js';
 
 describe('relayed run events', () => {
   const entry = {

@@ -11,6 +11,7 @@ function beat(host: string, pid: number): ProcessBeat {
     role: 'worker',
     startedAt: 0,
     beatAt: 0,
+    version: '1.0.0',
     queues: ['default'],
     jobsDone: 0,
     current: [],

@@ -27,7 +27,7 @@ export function registerRetry(program: Command): void {
       return withContext(command, async (context) => {
         const queues = await context.openQueues(flags.queue);
         if (flags.all) {
-          const results = await retryAll(queues);
+          const results = await retryAll(context.client, queues);
           if (flags.json) return printJson(results);
           const total = results.reduce((sum, result) => sum + result.retried, 0);
           process.stdout.write(`retried ${total} failed job${total === 1 ? '' : 's'}\n`);

@@ -6,7 +6,7 @@ import { createLogger } from '../../logging/logger.js';
 import { logEvents } from '../../logging/subscribe.js';
 import { environmentHelp, PROCESS_ENV } from '../environment-help.js';
 import { addRecycleOptions, type RecycleFlags } from '../recycle-options.js';
-import { onStopSignals } from '../signals.js';
+import { onReloadSignal, onStopSignals } from '../../process/signals.js';
 
 interface StartFlags extends RecycleFlags {
   config?: string;
@@ -61,7 +61,7 @@ export function registerStart(program: Command): void {
           daemon.forceStop();
         },
       );
-      process.on('SIGHUP', () => void daemon.reload());
+      onReloadSignal(() => void daemon.reload());
       try {
         // A signal during start-up (Redis still unreachable, say) ends the start too.
         await Promise.race([daemon.start(), daemon.stopped]);

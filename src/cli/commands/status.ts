@@ -30,11 +30,13 @@ export function registerStatus(program: Command): void {
         if (processes.length === 0) process.stdout.write('no live daemon or worker\n');
         else
           printTable(
-            ['HOST', 'PID', 'ROLE', 'UPTIME', 'JOBS DONE', 'CURRENT JOB'],
+            ['HOST', 'PID', 'ROLE', 'STATE', 'VERSION', 'UPTIME', 'JOBS DONE', 'CURRENT JOB'],
             processes.map((beat) => [
               beat.host,
               beat.pid,
               describeRole(beat),
+              describeState(beat),
+              beat.version,
               formatAge(beat.startedAt),
               beat.role === 'worker' ? beat.jobsDone : '-',
               beat.current
@@ -58,6 +60,14 @@ export function registerStatus(program: Command): void {
         );
       }),
     );
+}
+
+/** A worker's state; a blocked one says since when (its handler holds the event loop). */
+function describeState(beat: ProcessBeat): string {
+  if (beat.role !== 'worker') return '-';
+  if (beat.state === 'blocked' && beat.blockedSince !== undefined)
+    return `BLOCKED for ${formatAge(beat.blockedSince)}`;
+  return beat.state ?? (beat.current.length > 0 ? 'busy' : 'idle');
 }
 
 function describeRole(beat: ProcessBeat): string {

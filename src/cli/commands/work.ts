@@ -4,7 +4,7 @@ import { loadDefinitions } from '../../definitions/load.js';
 import { JobsEventBus } from '../../events.js';
 import { createLogger } from '../../logging/logger.js';
 import { logEvents } from '../../logging/subscribe.js';
-import { waitForActivation } from '../../daemon/worker-messages.js';
+import { waitForActivation } from '../../process/ipc.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
 import { collect } from '../context.js';
 import { environmentHelp, PROCESS_ENV } from '../environment-help.js';

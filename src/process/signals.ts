@@ -2,7 +2,7 @@
  * Signals a long-running command handles, and why:
  * - SIGTERM (systemd, Supervisor, docker stop) and SIGINT (Ctrl-C): the first starts a
  *   graceful stop; a second one forces it (running jobs are aborted and returned).
- * - SIGHUP: handled by the daemon only (reload and restart workers); see start.ts.
+ * - SIGHUP: the daemon only: reload the definitions and restart its workers (below).
  * SIGPIPE is not handled: Node ignores it already, and a closed stdout must not stop a job.
  */
 export function onStopSignals(
@@ -45,4 +45,15 @@ export function holdStopSignals(): void {
   held = { signals, listener };
   process.on('SIGTERM', listener);
   process.on('SIGINT', listener);
+}
+
+/**
+ * SIGHUP to the daemon: the same as `jobs restart` for its own workers (systemd's
+ * `ExecReload`). Only the daemon listens; a worker keeps Node's default, which never
+ * matters: the pool starts workers detached, so a terminal's hang-up does not reach them.
+ */
+export function onReloadSignal(reload: () => void): () => void {
+  const handler = () => reload();
+  process.on('SIGHUP', handler);
+  return () => process.off('SIGHUP', handler);
 }
