@@ -50,6 +50,8 @@ export interface JobsEvents {
   'queue:pruned': { queue: string; failed: number; completed: number };
   'redis:ready': { target: string; version?: string };
   'redis:error': { target: string; error: string };
+  /** Usable again after an outage; `cause` is what the outage was, in words. */
+  'redis:reachable': { target: string; downMs: number; cause: string };
   'redis:warning': { message: string };
 }
 

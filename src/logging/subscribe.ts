@@ -91,4 +91,10 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
   bus.on('redis:ready', (e) => log.info({ redis: e.target, version: e.version }, 'redis ready'));
   bus.on('redis:error', (e) => log.error({ redis: e.target, error: e.error }, 'redis unreachable'));
   bus.on('redis:warning', (e) => log.warn(e.message));
+  bus.on('redis:reachable', (e) =>
+    log.info(
+      { redis: e.target, downMs: e.downMs, cause: e.cause },
+      `redis reachable again after ${(e.downMs / 1000).toFixed(1)}s (it was: ${e.cause})`,
+    ),
+  );
 }
