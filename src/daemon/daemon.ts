@@ -12,6 +12,7 @@ import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { MetricsServer } from '../metrics/server.js';
 import { openQueue } from '../redis/bull.js';
 import { describeTarget, openMonitorConnection, type RedisClient } from '../redis/connection.js';
+import { DataLossWatch } from '../redis/data-loss.js';
 import { EmbeddedRedis } from '../redis/embedded.js';
 import { checkServer } from '../redis/server-check.js';
 import { connectWhenReady } from '../redis/wait-ready.js';
@@ -44,6 +45,7 @@ export class Daemon {
   private pruner: Pruner | undefined;
   private restarts: RestartWatcher | undefined;
   private hostSchedules: HostScheduleKeeper | undefined;
+  private dataLoss: DataLossWatch | undefined;
   private readonly queues = new Map<string, Queue>();
   private stopping: Promise<void> | undefined;
   private resolveStopped: () => void = () => undefined;
@@ -74,6 +76,7 @@ export class Daemon {
     if (this.stopping) return;
 
     if (this.options.scheduler) await this.sync(this.definitions);
+    this.startDataLossWatch(this.client);
     this.heartbeat = new Heartbeat({
       client: this.client,
       prefix: settings.prefix,
@@ -193,6 +196,25 @@ export class Daemon {
     this.hostSchedules.start();
   }
 
+  /** Redis that comes back empty: say so, and (scheduling) re-sync as on a reload. */
+  private startDataLossWatch(client: RedisClient): void {
+    const { settings, bus, log, scheduler } = this.options;
+    this.dataLoss = new DataLossWatch({
+      client,
+      prefix: settings.prefix,
+      target: describeTarget(settings.redis),
+      bus,
+      resync: scheduler
+        ? async () => {
+            await this.sync(this.definitions as Definitions);
+            await this.hostSchedules?.reconcileNow();
+          }
+        : undefined,
+      onError: (error) => log.error({ error: error.message }, 're-sync after data loss failed'),
+    });
+    this.dataLoss.start();
+  }
+
   private startPruner(): void {
     const { settings, bus, log } = this.options;
     this.pruner = new Pruner({
@@ -233,6 +255,7 @@ export class Daemon {
 
   private async stopAll(): Promise<void> {
     this.restarts?.stop();
+    await this.dataLoss?.stop();
     await this.pruner?.stop();
     await this.hostSchedules?.stop();
     await this.pool?.stop();

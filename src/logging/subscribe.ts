@@ -97,4 +97,14 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
       `redis reachable again after ${(e.downMs / 1000).toFixed(1)}s (it was: ${e.cause})`,
     ),
   );
+  bus.on('redis:data-lost', (e) =>
+    log.error(
+      { redis: e.target },
+      `Redis lost its data (${e.marker === 'gone' ? 'the marker key is gone' : 'the marker key was replaced'}): ${
+        e.resync
+          ? 're-syncing schedules'
+          : 'this daemon runs with --no-scheduler; a scheduling daemon re-syncs them'
+      }`,
+    ),
+  );
 }
