@@ -71,6 +71,14 @@ export interface JobsEvents {
   'queue:pruned': { queue: string; failed: number; completed: number };
   'redis:ready': { target: string; version?: string };
   'redis:error': { target: string; error: string };
+  /** Usable again after an outage; `cause` is what the outage was, in words. */
+  'redis:reachable': { target: string; downMs: number; cause: string };
+  /**
+   * Redis no longer holds what it held (restarted without persistence, FLUSHALL, failover
+   * to an empty replica): our marker key is gone or another daemon replaced it after its
+   * own loss. `resync`: this daemon re-syncs its schedules (false with --no-scheduler).
+   */
+  'redis:data-lost': { target: string; marker: 'gone' | 'replaced'; resync: boolean };
   'redis:warning': { message: string };
 }
 

@@ -13,6 +13,7 @@ import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { MetricsServer } from '../metrics/server.js';
 import { openQueue } from '../redis/bull.js';
 import { describeTarget, openMonitorConnection, type RedisClient } from '../redis/connection.js';
+import { DataLossWatch } from '../redis/data-loss.js';
 import { EmbeddedRedis } from '../redis/embedded.js';
 import { checkServer } from '../redis/server-check.js';
 import { connectWhenReady } from '../redis/wait-ready.js';
@@ -52,6 +53,7 @@ export class Daemon {
   private recovery: RunRecovery | undefined;
   private liveness: Liveness | undefined;
   private recorder: RunRecorder | undefined;
+  private dataLoss: DataLossWatch | undefined;
   /** Aborts the start-up's waits (the sync lock) when a stop comes during start. */
   private readonly startAbort = new AbortController();
   private readonly queues = new Map<string, Queue>();
@@ -85,6 +87,7 @@ export class Daemon {
 
     if (this.options.scheduler) await this.sync(this.definitions);
     if (this.stopping) return;
+    this.startDataLossWatch(this.client);
     this.heartbeat = new Heartbeat({
       client: this.client,
       prefix: settings.prefix,
@@ -239,6 +242,25 @@ export class Daemon {
     this.hostSchedules.start();
   }
 
+  /** Redis that comes back empty: say so, and (scheduling) re-sync as on a reload. */
+  private startDataLossWatch(client: RedisClient): void {
+    const { settings, bus, log, scheduler } = this.options;
+    this.dataLoss = new DataLossWatch({
+      client,
+      prefix: settings.prefix,
+      target: describeTarget(settings.redis),
+      bus,
+      resync: scheduler
+        ? async () => {
+            await this.sync(this.definitions as Definitions);
+            await this.hostSchedules?.reconcileNow();
+          }
+        : undefined,
+      onError: (error) => log.error({ error: error.message }, 're-sync after data loss failed'),
+    });
+    this.dataLoss.start();
+  }
+
   private startPruner(): void {
     const { settings, bus, log } = this.options;
     this.pruner = new Pruner({
@@ -287,6 +309,7 @@ export class Daemon {
     await runStopSteps(
       [
         ['restart watcher', () => this.restarts?.stop()],
+        ['data loss watch', () => this.dataLoss?.stop()],
         ['liveness check', () => this.liveness?.stop()],
         ['pruner', () => this.pruner?.stop()],
         ['host schedules', () => this.hostSchedules?.stop()],

@@ -123,4 +123,20 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
   bus.on('redis:ready', (e) => log.info({ redis: e.target, version: e.version }, 'redis ready'));
   bus.on('redis:error', (e) => log.error({ redis: e.target, error: e.error }, 'redis unreachable'));
   bus.on('redis:warning', (e) => log.warn(e.message));
+  bus.on('redis:reachable', (e) =>
+    log.info(
+      { redis: e.target, downMs: e.downMs, cause: e.cause },
+      `redis reachable again after ${(e.downMs / 1000).toFixed(1)}s (it was: ${e.cause})`,
+    ),
+  );
+  bus.on('redis:data-lost', (e) =>
+    log.error(
+      { redis: e.target },
+      `Redis lost its data (${e.marker === 'gone' ? 'the marker key is gone' : 'the marker key was replaced'}): ${
+        e.resync
+          ? 're-syncing schedules'
+          : 'this daemon runs with --no-scheduler; a scheduling daemon re-syncs them'
+      }`,
+    ),
+  );
 }

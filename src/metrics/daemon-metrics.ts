@@ -41,6 +41,8 @@ export class DaemonMetrics implements MetricsSource {
   private queueCounts: QueueCountsReader | undefined;
   private workerStates: () => WorkerStates = () => ({ busy: 0, idle: 0, blocked: 0 });
   private synced = false;
+  /** Redis lost its data and the schedules are not re-synced yet. */
+  private dataLost = false;
   private readonly runMetrics: RunMetrics;
 
   constructor(private readonly options: DaemonMetricsOptions) {
@@ -55,7 +57,15 @@ export class DaemonMetrics implements MetricsSource {
       isKnownJob,
     });
     recordEvents(this.relayBus, { runs, isKnownJob });
-    options.bus.on('schedule:synced', () => (this.synced = true));
+    options.bus.on('schedule:synced', () => {
+      this.synced = true;
+      this.dataLost = false;
+    });
+    options.bus.on('redis:data-lost', (e) => {
+      if (!e.resync) return; // a --no-scheduler daemon's readiness never waited on a sync
+      this.synced = false;
+      this.dataLost = true;
+    });
     createWorkersGauge(this.registry, () => this.workerStates());
     createRedisUpGauge(this.registry, () => this.redisUp());
     createQueueGauges(this.registry, async () => this.queueCounts?.read());
@@ -85,7 +95,13 @@ export class DaemonMetrics implements MetricsSource {
   notReadyReasons(): string[] {
     const reasons: string[] = [];
     if (!this.redisUp()) reasons.push('Redis is not reachable');
-    if (this.options.scheduler && !this.synced) reasons.push('schedules are not synced yet');
+    if (this.options.scheduler && !this.synced) {
+      reasons.push(
+        this.dataLost
+          ? 'Redis lost its data: re-syncing schedules'
+          : 'schedules are not synced yet',
+      );
+    }
     return reasons;
   }
 

@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'bullmq';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import type { RedisTarget, Settings } from '../config/settings.js';
+import { describeRedisError } from './describe-error.js';
 
 /**
  * Connection options for the kinds of client BullMQ distinguishes: workers block on
@@ -133,16 +134,17 @@ export async function connectProducer(settings: Settings): Promise<RedisClient> 
     );
   }
   const client = openRedis(settings.redis, 'producer', { lazyConnect: true });
-  client.on('error', () => undefined); // reported through connect() below
+  // connect() rejects with a bare "Connection is closed."; the cause (WRONGPASS, NOAUTH,
+  // ECONNREFUSED) arrives here first.
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => (cause = error));
   try {
     await client.connect();
     return client;
   } catch (error) {
     client.disconnect();
-    throw new RedisUnavailableError(
-      `cannot reach Redis at ${describeTarget(settings.redis)}: ${(error as Error).message}`,
-      { cause: error },
-    );
+    cause ??= error as Error;
+    throw new RedisUnavailableError(describeRedisError(cause, settings.redis), { cause });
   }
 }
 

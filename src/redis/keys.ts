@@ -25,6 +25,11 @@ export const META = Object.freeze({
   hostQueues: 'host-queues',
   /** hash: `<queue>@<host>` `<name>` → digest of the per-host scheduler last upserted. */
   hostSchedules: 'host-schedules',
+  /**
+   * string: a random id, set once (NX) by the first daemon after its sync. Gone, or
+   * another id than a daemon last saw, means Redis lost its data (redis/data-loss.ts).
+   */
+  epoch: 'epoch',
 });
 
 /** string with a TTL: held by the active run of an `overlap: forbid` job (value: its job id). */

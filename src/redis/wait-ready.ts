@@ -1,6 +1,7 @@
 import type { RedisTarget } from '../config/settings.js';
 import type { JobsEventBus } from '../events.js';
 import { describeTarget, openRedis, type RedisClient } from './connection.js';
+import { describeRedisCause, describeRedisError } from './describe-error.js';
 
 /** How often an unreachable Redis is reported while we keep retrying. */
 export const REDIS_ERROR_LOG_INTERVAL_MS = 10_000;
@@ -8,7 +9,7 @@ export const REDIS_ERROR_LOG_INTERVAL_MS = 10_000;
 /**
  * Opens a long-lived client that reconnects forever with backoff, and resolves once it is
  * ready. Never exits or spins: a daemon started before its Redis simply waits for it,
- * reporting the failure once per interval.
+ * reporting the failure once per interval, and once when it is back, naming the outage.
  */
 export async function connectWhenReady(
   target: RedisTarget,
@@ -17,11 +18,29 @@ export async function connectWhenReady(
   const client = openRedis(target, 'worker', { lazyConnect: true });
   const where = describeTarget(target);
   let lastReport = 0;
+  let downSince: number | undefined;
+  let lastError: Error | undefined;
   client.on('error', (error: Error) => {
+    downSince ??= Date.now();
+    lastError = error;
     const now = Date.now();
     if (now - lastReport < REDIS_ERROR_LOG_INTERVAL_MS) return;
     lastReport = now;
-    bus.emit('redis:error', { target: where, error: error.message });
+    bus.emit('redis:error', { target: where, error: describeRedisError(error, target) });
+  });
+  // A closed socket that reconnects at once raises no 'error', but it was an outage too.
+  client.on('close', () => (downSince ??= Date.now()));
+  client.on('ready', () => {
+    if (downSince === undefined) return;
+    bus.emit('redis:reachable', {
+      target: where,
+      downMs: Date.now() - downSince,
+      cause: lastError ? describeRedisCause(lastError, target) : 'connection closed',
+    });
+    // The next outage is a new one: its first failure is reported at once.
+    downSince = undefined;
+    lastError = undefined;
+    lastReport = 0;
   });
   const ready = new Promise<void>((resolve) => client.once('ready', () => resolve()));
   client.connect().catch(() => undefined); // failures go to 'error'; retryStrategy keeps trying

@@ -21,12 +21,19 @@ export function freePort(): Promise<number> {
 }
 
 /** Waits (up to 5 s) until a just-started redis-server on this loopback port answers PING. */
-export async function waitForRedis(port: number): Promise<void> {
+export async function waitForRedis(port: number, password?: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (await answersPing({ host: '127.0.0.1', port })) return;
+    if (await answersPing({ host: '127.0.0.1', port, password })) return;
     await sleep(25);
   }
   throw new Error(`redis-server on port ${port} did not start`);
+}
+
+export interface TestRedisOptions {
+  /** false: no AOF, so a restart comes back empty (a cache-style Redis, a lost replica). */
+  persistence?: boolean;
+  /** `--requirepass`: clients must authenticate as 'default' with it. */
+  password?: string;
 }
 
 /**
@@ -37,10 +44,13 @@ export class TestRedis {
   private child: ChildProcess | undefined;
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'jobs-test-redis-'));
 
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    readonly options: TestRedisOptions = {},
+  ) {}
 
-  static async start(): Promise<TestRedis> {
-    const server = new TestRedis(await freePort());
+  static async start(options: TestRedisOptions = {}): Promise<TestRedis> {
+    const server = new TestRedis(await freePort(), options);
     await server.start();
     return server;
   }
@@ -62,15 +72,16 @@ export class TestRedis {
         '--save',
         '',
         '--appendonly',
-        'yes',
+        this.options.persistence === false ? 'no' : 'yes',
         '--hz',
         '100',
         '--maxmemory-policy',
         'noeviction',
+        ...(this.options.password ? ['--requirepass', this.options.password] : []),
       ],
       { stdio: 'ignore', detached: true },
     );
-    await waitForRedis(this.port);
+    await waitForRedis(this.port, this.options.password);
   }
 
   async stop(): Promise<void> {
@@ -85,6 +96,6 @@ export class TestRedis {
   }
 
   client(): Redis {
-    return new Redis(this.url, { maxRetriesPerRequest: 1 });
+    return new Redis(this.url, { maxRetriesPerRequest: 1, password: this.options.password });
   }
 }
