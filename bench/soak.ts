@@ -61,17 +61,26 @@ function chooseFaults(list: string | undefined): readonly FaultKind[] {
   return names as FaultKind[];
 }
 
-/** mulberry32: the fault sequence and the job mix are reproducible with SOAK_SEED. */
-let state = SEED >>> 0;
-function random(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+/**
+ * mulberry32, one stream for the faults and one for the job mix, so that SOAK_SEED
+ * repeats the sequence of faults (kinds, spacing, downtimes) however the jobs interleave.
+ */
+function randomStream(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
 }
-const between = (low: number, high: number) => Math.round(low + random() * (high - low));
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+const faultRandom = randomStream(SEED);
+const jobRandom = randomStream(SEED ^ 0x5bd1e995);
+const between = (random: () => number, low: number, high: number) =>
+  Math.round(low + random() * (high - low));
+const pick = <T>(random: () => number, items: readonly T[]): T =>
+  items[Math.floor(random() * items.length)] as T;
 
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -202,18 +211,18 @@ class Soak {
         await this.inFlight;
       }
       if (!this.paused) {
-        const slow = random() < 0.1;
-        const name = `${slow ? 'slow' : 'short'}-${between(1, 3)}`;
+        const slow = jobRandom() < 0.1;
+        const name = `${slow ? 'slow' : 'short'}-${between(jobRandom, 1, 3)}`;
         // Most runs succeed; some fail their first attempt(s), some every attempt.
-        const roll = random();
+        const roll = jobRandom();
         const failFirst = roll < 0.7 ? 0 : roll < 0.9 ? 1 : 3;
         this.inFlight = this.enqueueOne(name, {
-          ms: slow ? between(1_000, 3_000) : between(1, 10),
+          ms: slow ? between(jobRandom, 1_000, 3_000) : between(jobRandom, 1, 10),
           failFirst,
         });
         await this.inFlight;
       }
-      await sleep(between(ENQUEUE_EVERY_MS / 2, (ENQUEUE_EVERY_MS * 3) / 2), undefined, {
+      await sleep(between(jobRandom, ENQUEUE_EVERY_MS / 2, (ENQUEUE_EVERY_MS * 3) / 2), undefined, {
         signal: this.signal,
       });
     }
@@ -222,10 +231,11 @@ class Soak {
   async faultLoop(until: number): Promise<void> {
     for (;;) {
       const next =
-        Date.now() + between(FAULT_EVERY_MS - FAULT_JITTER_MS, FAULT_EVERY_MS + FAULT_JITTER_MS);
+        Date.now() +
+        between(faultRandom, FAULT_EVERY_MS - FAULT_JITTER_MS, FAULT_EVERY_MS + FAULT_JITTER_MS);
       if (next >= until) return;
       await sleep(next - Date.now(), undefined, { signal: this.signal });
-      await this.inject(pick(CHOSEN_FAULTS));
+      await this.inject(pick(faultRandom, CHOSEN_FAULTS));
     }
   }
 
@@ -245,7 +255,7 @@ class Soak {
       case 'kill-worker': {
         const pids = this.liveWorkers();
         if (pids.length === 0) return this.note(kind, 'skipped: no live worker');
-        const pid = pick(pids);
+        const pid = pick(faultRandom, pids);
         process.kill(pid, 'SIGKILL');
         return this.note(kind, `SIGKILL pid ${pid}`);
       }
@@ -268,7 +278,7 @@ class Soak {
         return this.redisDown(true);
       case 'enqueue-block':
       case 'enqueue-exit': {
-        const name = `${kind === 'enqueue-block' ? 'block' : 'exit'}-${between(1, 2)}`;
+        const name = `${kind === 'enqueue-block' ? 'block' : 'exit'}-${between(faultRandom, 1, 2)}`;
         this.note(kind, `${name} as soak-${this.seq + 1}`);
         return this.enqueueOne(name, {});
       }
@@ -302,9 +312,13 @@ class Soak {
       if (empty)
         for (const entry of readdirSync(redis.dir))
           rmSync(path.join(redis.dir, entry), { recursive: true, force: true });
-      await sleep(empty ? between(1_000, 3_000) : between(2_000, 5_000), undefined, {
-        signal: this.signal,
-      });
+      await sleep(
+        empty ? between(faultRandom, 1_000, 3_000) : between(faultRandom, 2_000, 5_000),
+        undefined,
+        {
+          signal: this.signal,
+        },
+      );
       await startRedis(redis, this.signal);
     } finally {
       this.windows.push({ from, to: Date.now(), empty });
