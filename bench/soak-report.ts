@@ -177,6 +177,8 @@ export function report(facts: SoakFacts): string[] {
   );
 
   const checks: Record<string, boolean> = {
+    // Else every other check passes vacuously.
+    'jobs were enqueued': totals.added > 0,
     'completed + failed + lost = added': totals.unfinished === 0 && totals.vanished === 0,
     'starts <= attempts': violators.length === 0,
     'each tick ran at most once': duplicates.length === 0,
@@ -190,7 +192,7 @@ export function report(facts: SoakFacts): string[] {
     .map(([name]) => name);
 
   const at = (t: number) => `+${seconds(t - facts.startedAt).toFixed(1)}s`;
-  console.log(`\n== faults (${facts.faults.length})`);
+  console.log(`\n== faults (${facts.faults.length}): ${JSON.stringify(faultCounts)}`);
   for (const fault of facts.faults)
     console.log(`${at(fault.at).padStart(8)}  ${fault.kind}  ${fault.detail}`);
   console.log('\n== Redis down');
