@@ -1,13 +1,10 @@
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { closeJobs, enqueue } from '../src/index.js';
-import { CLI, CliProcess, runCli, uniquePrefix } from '../test/helpers/cli.js';
+import { runCli, uniquePrefix } from '../test/helpers/cli.js';
 import { freePort, TestRedis } from '../test/helpers/redis-server.js';
-import { isAlive, ProcessTracker } from './soak-processes.js';
+import { SoakDaemon } from './soak-daemon.js';
 import { soakJob, writeSoakProject, type SoakProject, type StartLine } from './soak-project.js';
 import {
   report,
@@ -16,6 +13,8 @@ import {
   type Fault,
   type Outcome,
 } from './soak-report.js';
+import { isFinal, readOutcomes } from './soak-states.js';
+import { between, pick, randomStream, within } from './soak-util.js';
 
 /**
  * `npm run soak`: one `jobs start --workers 2` on a private redis-server (AOF on), fed
@@ -50,8 +49,6 @@ const FAULTS = [
 ] as const;
 type FaultKind = (typeof FAULTS)[number];
 /** SOAK_FAULTS=redis-empty,kill-worker narrows the draw, to chase one fault. */
-const CHOSEN_FAULTS = chooseFaults(process.env.SOAK_FAULTS);
-
 function chooseFaults(list: string | undefined): readonly FaultKind[] {
   if (!list) return FAULTS;
   const names = list.split(',').map((name) => name.trim());
@@ -61,48 +58,16 @@ function chooseFaults(list: string | undefined): readonly FaultKind[] {
   return names as FaultKind[];
 }
 
-/**
- * mulberry32, one stream for the faults and one for the job mix, so that SOAK_SEED
- * repeats the sequence of faults (kinds, spacing, downtimes) however the jobs interleave.
- */
-function randomStream(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+// Two streams: SOAK_SEED repeats the faults (kinds, spacing, downtimes) however jobs interleave.
 const faultRandom = randomStream(SEED);
 const jobRandom = randomStream(SEED ^ 0x5bd1e995);
-const between = (random: () => number, low: number, high: number) =>
-  Math.round(low + random() * (high - low));
-const pick = <T>(random: () => number, items: readonly T[]): T =>
-  items[Math.floor(random() * items.length)] as T;
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${ms}ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 class Soak {
   readonly abort = new AbortController();
   readonly prefix = uniquePrefix();
   redis: TestRedis | undefined;
   project: SoakProject | undefined;
-  daemon: CliProcess | undefined;
-  tracker: ProcessTracker | undefined;
-  private sampler: NodeJS.Timeout | undefined;
-  private metricsPort = 0;
+  daemon: SoakDaemon | undefined;
   private seq = 0;
   private paused = false;
   private inFlight: Promise<void> = Promise.resolve();
@@ -127,52 +92,13 @@ class Soak {
   async setUp(): Promise<void> {
     this.redis = await TestRedis.start();
     this.project = writeSoakProject();
-    this.metricsPort = await freePort();
     // The exported enqueue() reads these, as an application's would.
     process.env.REDIS_URL = this.redis.url;
     process.env.JOBS_PREFIX = this.prefix;
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'start',
-        '--config',
-        this.project.config,
-        '--workers',
-        '2',
-        '--metrics-addr',
-        `127.0.0.1:${this.metricsPort}`,
-      ],
-      {
-        cwd: this.project.dir,
-        env: { ...process.env, JOBS_LOG_FORMAT: 'json', JOBS_STOP_TIMEOUT: STOP_TIMEOUT },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // Its own group: a Ctrl-C reaches the soak only, which stops the daemon once.
-        detached: true,
-      },
-    );
-    this.daemon = new CliProcess(child);
-    this.tracker = new ProcessTracker(child.pid ?? 0);
-    this.sampler = setInterval(() => this.tracker?.sample(), 1_000);
-    const deadline = Date.now() + 30_000;
-    while (!(await this.ready())) {
-      if (child.exitCode !== null)
-        throw new Error(`the daemon exited (${child.exitCode}) at start:\n${this.daemon.stderr}`);
-      if (Date.now() > deadline)
-        throw new Error(`the daemon was not ready within 30s:\n${this.daemon.stderr}`);
-      await sleep(250, undefined, { signal: this.signal });
-    }
-  }
-
-  private async ready(): Promise<boolean> {
-    try {
-      const response = await fetch(`http://127.0.0.1:${this.metricsPort}/readyz`, {
-        signal: AbortSignal.timeout(2_000),
-      });
-      return response.ok;
-    } catch {
-      return false;
-    }
+    this.daemon = new SoakDaemon(this.project, await freePort(), {
+      JOBS_STOP_TIMEOUT: STOP_TIMEOUT,
+    });
+    await this.daemon.waitReady(30_000, this.signal);
   }
 
   /** Enqueues one run through the package's API; a slow call is waited for in the background. */
@@ -228,32 +154,22 @@ class Soak {
     }
   }
 
-  async faultLoop(until: number): Promise<void> {
+  async faultLoop(until: number, kinds: readonly FaultKind[]): Promise<void> {
     for (;;) {
       const next =
         Date.now() +
         between(faultRandom, FAULT_EVERY_MS - FAULT_JITTER_MS, FAULT_EVERY_MS + FAULT_JITTER_MS);
       if (next >= until) return;
       await sleep(next - Date.now(), undefined, { signal: this.signal });
-      await this.inject(pick(faultRandom, CHOSEN_FAULTS));
+      await this.inject(pick(faultRandom, kinds));
     }
-  }
-
-  private liveWorkers(): number[] {
-    const live = new Set<number>();
-    for (const line of this.daemon?.lines ?? []) {
-      if (typeof line.worker !== 'number') continue;
-      if (line.msg === 'worker process started') live.add(line.worker);
-      else if (String(line.msg).startsWith('worker process exited')) live.delete(line.worker);
-    }
-    return [...live].filter(isAlive);
   }
 
   private async inject(kind: FaultKind): Promise<void> {
     const project = this.project as SoakProject;
     switch (kind) {
       case 'kill-worker': {
-        const pids = this.liveWorkers();
+        const pids = this.daemon?.liveWorkers() ?? [];
         if (pids.length === 0) return this.note(kind, 'skipped: no live worker');
         const pid = pick(faultRandom, pids);
         process.kill(pid, 'SIGKILL');
@@ -270,7 +186,7 @@ class Soak {
         return;
       }
       case 'sighup':
-        this.daemon?.signal('SIGHUP');
+        this.daemon?.process.signal('SIGHUP');
         return this.note(kind, `SIGHUP pid ${this.daemon?.pid}`);
       case 'redis-restart':
         return this.redisDown(false);
@@ -326,42 +242,9 @@ class Soak {
     }
   }
 
-  /** Reads the state of every job not known to be finished; jobs Redis no longer has stay as they were. */
-  async refreshOutcomes(timeoutMs: number): Promise<number> {
-    const client = new Redis((this.redis as TestRedis).url, {
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
-    });
-    client.on('error', () => undefined);
-    const queue = new Queue(QUEUE, { connection: client, prefix: this.prefix });
-    queue.on('error', () => undefined);
-    const pending = this.jobs.filter((job) => !isFinal(this.outcomes.get(job.id)));
-    try {
-      await within(
-        (async () => {
-          for (const job of pending) {
-            // A wipe may have marked it lost while this read was under way.
-            if (isFinal(this.outcomes.get(job.id))) continue;
-            const found = await queue.getJob(job.id);
-            if (!found) {
-              this.outcomes.set(job.id, { state: 'vanished' });
-              continue;
-            }
-            const state = await found.getState();
-            this.outcomes.set(
-              job.id,
-              state === 'failed' ? { state, reason: found.failedReason } : { state },
-            );
-          }
-        })(),
-        timeoutMs,
-        'reading job states',
-      );
-    } finally {
-      await within(queue.close(), 2_000, 'closing the queue').catch(() => undefined);
-      client.disconnect();
-    }
-    return this.jobs.filter((job) => !isFinal(this.outcomes.get(job.id))).length;
+  refreshOutcomes(timeoutMs: number): Promise<number> {
+    const target = { url: (this.redis as TestRedis).url, prefix: this.prefix, queue: QUEUE };
+    return readOutcomes(target, this.jobs, this.outcomes, timeoutMs);
   }
 
   async drain(): Promise<boolean> {
@@ -380,68 +263,9 @@ class Soak {
     }
   }
 
-  async restartsMetric(): Promise<Record<string, number> | undefined> {
-    try {
-      const response = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`, {
-        signal: AbortSignal.timeout(3_000),
-      });
-      const counts: Record<string, number> = {};
-      for (const match of (await response.text()).matchAll(
-        /^jobs_worker_restarts_total\{reason="([^"]+)"\} (\S+)$/gm,
-      ))
-        counts[match[1] as string] = Number(match[2]);
-      return counts;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** SIGTERM, and SIGKILL past the deadline; then the processes the daemon left behind. */
-  async stopDaemon(): Promise<{
-    exit: { code: number | null; signal: string | null; forced: boolean };
-    strays: number[];
-  }> {
-    const child = (this.daemon as CliProcess).child;
-    this.tracker?.sample();
-    let forced = false;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => {
-        forced = true;
-        child.kill('SIGKILL');
-      }, DAEMON_EXIT_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    }
-    // Its workers see the IPC channel close and stop: give them a moment.
-    const deadline = Date.now() + 5_000;
-    while ((this.tracker?.alive().length ?? 0) > 0 && Date.now() < deadline) await sleep(250);
-    return {
-      exit: { code: child.exitCode, signal: child.signalCode, forced },
-      strays: this.tracker?.killAll() ?? [],
-    };
-  }
-
-  workerExits(): Record<string, number> {
-    const exits: Record<string, number> = {};
-    for (const line of this.daemon?.lines ?? [])
-      if (String(line.msg).startsWith('worker process exited'))
-        exits[String(line.reason)] = (exits[String(line.reason)] ?? 0) + 1;
-    return exits;
-  }
-
   /** Idempotent; also the Ctrl-C path. Each step on its own, so one failure cannot skip the rest. */
   async cleanUp(): Promise<void> {
-    clearInterval(this.sampler);
-    const child = this.daemon?.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      this.tracker?.sample();
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await within(exited, 15_000, 'daemon exit').catch(() => child.kill('SIGKILL'));
-    }
-    this.tracker?.killAll();
+    await this.daemon?.stop(15_000).catch(() => undefined);
     await within(closeJobs(), 3_000, 'closing the enqueue client').catch(() => undefined);
     await this.redis?.destroy().catch(() => undefined);
     if (this.project) rmSync(this.project.dir, { recursive: true, force: true });
@@ -449,16 +273,11 @@ class Soak {
 
   /** For a second Ctrl-C: kill everything now, synchronously where it can be. */
   killNow(): void {
-    this.daemon?.child.kill('SIGKILL');
-    this.tracker?.killAll();
+    this.daemon?.killNow();
     void this.redis?.stop();
     if (this.redis) rmSync(this.redis.dir, { recursive: true, force: true });
     if (this.project) rmSync(this.project.dir, { recursive: true, force: true });
   }
-}
-
-function isFinal(outcome: Outcome | undefined): boolean {
-  return outcome?.state === 'completed' || outcome?.state === 'failed' || outcome?.state === 'lost';
 }
 
 /** Starts a stopped TestRedis again on its port, retrying a start that did not answer. */
@@ -487,18 +306,22 @@ async function main(soak: Soak): Promise<number> {
     throw new Error(
       `SOAK_MINUTES must be a positive number of minutes, not '${process.env.SOAK_MINUTES}'`,
     );
+  if (!Number.isInteger(SEED))
+    throw new Error(`SOAK_SEED must be an integer, not '${process.env.SOAK_SEED}'`);
+  const kinds = chooseFaults(process.env.SOAK_FAULTS);
   console.log(`soak: ${MINUTES} min, seed ${SEED} (SOAK_SEED=${SEED} repeats the fault sequence)`);
   await soak.setUp();
   soak.startedAt = Date.now();
   const until = soak.startedAt + MINUTES * 60_000;
-  await Promise.all([soak.enqueueLoop(until), soak.faultLoop(until)]);
+  await Promise.all([soak.enqueueLoop(until), soak.faultLoop(until, kinds)]);
   console.log(
     `enqueueing stopped after ${soak.jobs.length} jobs; draining (up to ${DRAIN_TIMEOUT_MS / 1000}s)`,
   );
   const drained = await soak.drain();
-  const workerRestartsMetric = await soak.restartsMetric();
+  const daemon = soak.daemon as SoakDaemon;
+  const workerRestartsMetric = await daemon.restartsMetric();
   const stoppedAt = Date.now();
-  const { exit, strays } = await soak.stopDaemon();
+  const { exit, strays } = await daemon.stop(DAEMON_EXIT_TIMEOUT_MS);
   const project = soak.project as SoakProject;
   const failed = report({
     seed: SEED,
@@ -513,7 +336,7 @@ async function main(soak: Soak): Promise<number> {
     faults: soak.faults,
     enqueue: soak.enqueueStats,
     drained,
-    workerExits: soak.workerExits(),
+    workerExits: daemon.workerExits(),
     workerRestartsMetric,
     daemonExit: exit,
     strays,
@@ -557,8 +380,8 @@ try {
   ]);
 } catch (error) {
   console.error(`soak: ${(error as Error).message}`);
-  if (soak.daemon?.stderr)
-    console.error(`daemon stderr (tail):\n${soak.daemon.stderr.slice(-2_000)}`);
+  if (soak.daemon?.process.stderr)
+    console.error(`daemon stderr (tail):\n${soak.daemon.process.stderr.slice(-2_000)}`);
   code = interrupts > 0 ? 130 : 1;
 } finally {
   clearTimeout(watchdog);
