@@ -85,6 +85,9 @@ export class JobsClient {
       );
       return { id: added.id ?? '', name: job.name, queue: job.queue };
     } catch (error) {
+      // A producer's connection gives up after a few reconnects, and stays closed: drop
+      // the queue, so that the next call opens a new one once Redis is back.
+      this.discard(job.queue);
       throw new RedisUnavailableError(
         `cannot enqueue '${name}' on ${describeTarget(this.settings.redis)}: ${(error as Error).message}`,
         {
@@ -92,6 +95,12 @@ export class JobsClient {
         },
       );
     }
+  }
+
+  private discard(name: string): void {
+    const queue = this.queues.get(name);
+    this.queues.delete(name);
+    void queue?.close().catch(() => undefined);
   }
 
   async getJob(queue: string, id: string): Promise<Job | undefined> {

@@ -22,6 +22,7 @@ import { LimitWatcher, type RecycleLimits } from './limits.js';
 import { PauseGuard } from './pause-guard.js';
 import { RunGuard } from './run-guard.js';
 import { JobsWorker } from './worker.js';
+import { EventLoopWatch } from './event-loop-watch.js';
 
 /** How often a worker that stops when empty looks for due jobs while it runs none. */
 export const EMPTY_CHECK_INTERVAL_MS = 250;
@@ -56,6 +57,9 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   const client = openRedis(settings.redis, 'worker');
   client.on('error', () => undefined); // the workers report Redis errors
   const forked = isForkedWorker();
+  // A daemon watches its workers' event loops; a worker on its own watches itself.
+  const loopWatch = forked ? undefined : new EventLoopWatch();
+  loopWatch?.start();
   const recorder = recordRuns(bus, client, settings.prefix, log);
   const worker = new JobsWorker({
     target: settings.redis,
@@ -70,6 +74,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     runGuard: new RunGuard(client, settings.prefix),
     hostId: settings.hostId,
     client,
+    loopWatch,
     // The daemon finds this process's runs in Redis by these ids, should it die or block.
     onConsumers: forked
       ? ({ queues, consumers }) => void sendToDaemon({ type: 'jobs:ready', queues, consumers })
@@ -151,6 +156,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   limits.stop();
   restarts?.stop();
   stopAliveBeat();
+  await loopWatch?.stop();
   if (emptyTimer) clearInterval(emptyTimer);
   await relay?.flush();
   await stopMetrics?.();

@@ -11,6 +11,7 @@ import type { Logger } from '../logging/logger.js';
 import type { PauseGuard } from './pause-guard.js';
 import type { RunGuard } from './run-guard.js';
 import { createProcessor } from './processor.js';
+import type { EventLoopWatch } from './event-loop-watch.js';
 import { Watchdog, type QueueActivity } from './watchdog.js';
 
 /**
@@ -58,6 +59,8 @@ export interface JobsWorkerOptions {
   hostId?: string;
   /** A connection for the stuck-worker watchdog (watchdog.ts); without it, none runs. */
   client?: RedisClient;
+  /** Watches this process's own event loop (a worker with no daemon watching it). */
+  loopWatch?: EventLoopWatch;
   /** Told the BullMQ consumer ids whenever they change (start, a consumer recreated). */
   onConsumers?: (consumers: { queues: string[]; consumers: string[] }) => void;
 }
@@ -121,14 +124,19 @@ export class JobsWorker {
    */
   private readonly run = async (job: Job, token?: string): Promise<unknown> => {
     const activity = this.queueActivity(job.queueName);
+    const watch = this.options.loopWatch;
+    const runId = `${job.queueName}:${job.id}`;
     this.active++;
     activity.active++;
     activity.lastStartAt = Date.now();
+    const timeoutMs = watch && this.options.definitions.jobs.get(job.name)?.timeoutMs;
+    if (watch && timeoutMs) watch.runStarted(runId, activity.lastStartAt + timeoutMs);
     try {
       return await this.processor(job, token);
     } finally {
       this.active--;
       activity.active--;
+      watch?.runEnded(runId);
     }
   };
 

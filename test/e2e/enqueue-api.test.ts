@@ -51,3 +51,26 @@ describe('enqueue() from an application', () => {
     await expect(enqueue('off', {}, { config })).rejects.toThrow(/disabled/);
   });
 });
+
+describe('JobsClient through a Redis outage', () => {
+  it('fails while Redis is down and enqueues again once it is back, with no reopening', async () => {
+    const { JobsClient } = await import('../../src/queue/client.js');
+    const { TestRedis } = await import('../helpers/redis-server.js');
+    const { RedisUnavailableError } = await import('../../src/errors.js');
+    const redis = await TestRedis.start();
+    const saved = process.env.REDIS_URL;
+    process.env.REDIS_URL = redis.url;
+    try {
+      const client = await JobsClient.open({ config: path.join(dir, 'jobs.yaml') });
+      expect((await client.enqueue('send-mail', {})).queue).toBe('mail');
+      await redis.stop();
+      await expect(client.enqueue('send-mail', {})).rejects.toThrow(RedisUnavailableError);
+      await redis.start();
+      expect((await client.enqueue('send-mail', {})).queue).toBe('mail');
+      await client.close();
+    } finally {
+      process.env.REDIS_URL = saved;
+      await redis.destroy();
+    }
+  });
+});

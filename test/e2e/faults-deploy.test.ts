@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { CLI, CliProcess, runCli, uniquePrefix, writeProject } from '../helpers/cli.js';
 import { eventually } from '../helpers/metrics.js';
+import { processStartedAt } from '../helpers/process.js';
 
 /**
  * A deploy as an operator makes one: the package's files are replaced on disk (an upgrade
@@ -76,6 +77,7 @@ export default async function run() {
     // Let the spares start and load the old code.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
 
+    const deployedAt = Date.now();
     deployVersion(root, '9.9.9-deployed');
     const queue = new Queue('default', { connection: { url: redisUrl }, prefix });
     await queue.addBulk(Array.from({ length: 1500 }, () => ({ name: 'work', data: {} })));
@@ -90,6 +92,9 @@ export default async function run() {
     expect(after).toHaveLength(2);
     expect(after.map((beat) => beat.version)).toEqual(['9.9.9-deployed', '9.9.9-deployed']);
     expect(after.some((beat) => before.some((old) => old.pid === beat.pid))).toBe(false);
+    // Each worker process started after the deploy: none was started (as a spare) before it.
+    for (const beat of after)
+      expect(processStartedAt(beat.pid)).toBeGreaterThanOrEqual(deployedAt - 20);
 
     // No pause in taking jobs: the largest gap between two starts around the restart.
     const starts = readStarts(startsFile).filter((at) => at >= requested - 1_000);

@@ -134,6 +134,35 @@ describe('a handler that never yields', () => {
   });
 });
 
+describe('a handler that never yields, in a worker with no daemon', () => {
+  it('kills its own worker past the timeout, and is not started again beyond its attempts', async () => {
+    const { dir, env, jobs } = project(
+      ['jobs:', '  spin:', '    module: ./spin.js', '    timeout: 2s'].join('\n'),
+      { 'spin.js': handler('for (;;) {}') },
+    );
+    const first = CliProcess.start(['work'], { cwd: dir, env });
+    running.push(first);
+    await first.waitFor((line) => line.msg === 'worker started');
+    expect((await jobs(['run-job', 'spin', '--no-wait'])).code).toBe(0);
+    const started = Date.now();
+    await first.wait();
+    console.log(`the blocked worker killed itself ${Date.now() - started} ms after the enqueue`);
+    expect(first.child.signalCode).toBe('SIGKILL');
+    expect(first.lines.some((line) => String(line.msg).includes('kills itself'))).toBe(true);
+    // Its supervisor starts a new worker: the stalled check hands the run back, and with
+    // its one attempt started, it fails instead of blocking again.
+    const second = CliProcess.start(['work'], { cwd: dir, env });
+    running.push(second);
+    const failed = await second.waitFor(
+      (line) =>
+        line.job === 'spin' && line.msg !== undefined && String(line.msg).includes('failed'),
+      40_000,
+    );
+    expect(String(failed.error)).toContain('not started again: all 1 of its attempts were started');
+    expect(readStarts(dir)).toHaveLength(1);
+  });
+});
+
 describe('a handler that exits its process', () => {
   it('is one failed attempt per start, failed at once, with the cause', async () => {
     const { dir, env, jobs } = project(

@@ -18,3 +18,13 @@ export async function killNow(child: ChildProcess | undefined): Promise<void> {
   child.kill('SIGKILL');
   await exited;
 }
+
+/** When a process started (ms since the epoch, to 10 ms), from /proc: what code it can have loaded. */
+export function processStartedAt(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const startTicks = Number(fields[19]); // field 22 of stat(5), counted after the command
+  const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+  const ticksPerSecond = 100; // USER_HZ, 100 on every Linux Node supports
+  return bootSeconds * 1000 + (startTicks * 1000) / ticksPerSecond;
+}
