@@ -143,12 +143,13 @@ export class Daemon {
       relay: this.metrics?.relayBus,
       spares: settings.spareWorkers,
       onExit: (exit) => {
-        recovery.recover(exit);
+        const held = recovery.recover(exit);
         // A dead worker's beat would linger for its TTL: status tells the truth at once.
         if (!exit.planned)
           void removeHeartbeat(client, settings.prefix, `${settings.hostId}:${exit.child.pid}`);
         // A blocked worker's state changes the daemon's beat: say it now, not in 5 s.
         if (exit.child.blockedSince !== undefined) this.heartbeat?.beatNow();
+        return held;
       },
     });
     const pool = this.pool;

@@ -9,6 +9,8 @@ import { forkWorker, SpareWorker } from './spare.js';
 const CRASH_BACKOFF_BASE_MS = 1_000;
 const CRASH_BACKOFF_MAX_MS = 30_000;
 const HEALTHY_AFTER_MS = 60_000;
+/** How long a crash waits to learn whether it held runs (run-recovery.ts) before backing off. */
+const CRASH_CHECK_MS = 2_000;
 /** A worker asked to stop gets its stop timeout plus this before SIGKILL. */
 const KILL_MARGIN_MS = 10_000;
 /**
@@ -51,8 +53,11 @@ export interface PoolOptions {
   relay?: JobsEventBus;
   /** Keep a pre-started replacement per slot for crashes and recycling (spare.ts). */
   spares: boolean;
-  /** Every exit of a worker, after the pool has dealt with it (the daemon recovers its runs). */
-  onExit?: (exit: ChildExit) => void;
+  /**
+   * Every exit of a worker (the daemon recovers its runs); resolves with how many runs it
+   * held. A crash under a run is the run's fault, not the worker's: no backoff for it.
+   */
+  onExit?: (exit: ChildExit) => Promise<number>;
 }
 
 /**
@@ -216,7 +221,7 @@ export class WorkerPool {
       signal,
       reason,
     });
-    this.options.onExit?.({ child, code, signal, planned });
+    const held = this.options.onExit?.({ child, code, signal, planned }) ?? Promise.resolve(0);
     if (slot.retiring.includes(child)) {
       slot.retiring = slot.retiring.filter((entry) => entry !== child);
       return; // replaced already
@@ -224,22 +229,27 @@ export class WorkerPool {
     if (slot.child !== child) return;
     slot.child = undefined;
     if (this.stopping) return;
-    if (planned) {
-      slot.crashes = 0;
-    } else {
-      slot.crashes = Date.now() - child.forkedAt > HEALTHY_AFTER_MS ? 1 : slot.crashes + 1;
+    if (planned || child.killedFor) {
+      this.respawn(slot, planned ? (child.exitReason ?? 'restart') : 'crash', 0);
+      return;
     }
-    // A worker the daemon killed for blocking is replaced at once: its job is failed, and
-    // the pool must be whole again within seconds.
-    const delayMs =
-      planned || child.killedFor
-        ? 0
-        : Math.min(CRASH_BACKOFF_BASE_MS * 2 ** (slot.crashes - 1), CRASH_BACKOFF_MAX_MS);
-    this.options.bus.emit('worker:restarting', {
-      slot: slot.index,
-      reason: planned ? (child.exitReason ?? 'restart') : 'crash',
-      delayMs,
+    // Wait (briefly) to learn whether it died under a run: a handler that calls
+    // process.exit must not slow the pool down; a worker that dies on its own must.
+    void Promise.race([held.catch(() => 0), sleep(CRASH_CHECK_MS).then(() => 0)]).then((runs) => {
+      if (runs > 0) return this.respawn(slot, 'crash', 0);
+      slot.crashes = Date.now() - child.forkedAt > HEALTHY_AFTER_MS ? 1 : slot.crashes + 1;
+      const delayMs = Math.min(
+        CRASH_BACKOFF_BASE_MS * 2 ** (slot.crashes - 1),
+        CRASH_BACKOFF_MAX_MS,
+      );
+      this.respawn(slot, 'crash', delayMs);
     });
+  }
+
+  private respawn(slot: Slot, reason: string, delayMs: number): void {
+    if (this.stopping) return;
+    if (delayMs === 0 && reason !== 'crash') slot.crashes = 0;
+    this.options.bus.emit('worker:restarting', { slot: slot.index, reason, delayMs });
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
       if (!this.stopping) this.spawn(slot, { fresh: false });

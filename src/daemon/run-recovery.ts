@@ -37,7 +37,7 @@ export interface RunRecoveryOptions {
  * of the job counts as an attempt too (worker/processor.ts).
  */
 export class RunRecovery {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new Set<Promise<unknown>>();
 
   constructor(private readonly options: RunRecoveryOptions) {}
 
@@ -52,12 +52,19 @@ export class RunRecovery {
     await Promise.all(runs.map((run) => extendHeldRun(this.queue(run), run, durationMs)));
   }
 
-  /** Deals with the runs of a worker that exited; `settle()` waits for it. */
-  recover(exit: ChildExit): void {
-    const work = withTimeout(this.recoverRuns(exit), RECOVERY_TIMEOUT_MS)
-      .catch((error: Error) => this.options.onError(error))
+  /**
+   * Deals with the runs of a worker that exited; resolves with how many it held (0 when
+   * Redis could not tell). `settle()` waits for recoveries under way.
+   */
+  recover(exit: ChildExit): Promise<number> {
+    const work: Promise<number> = withTimeout(this.recoverRuns(exit), RECOVERY_TIMEOUT_MS)
+      .catch((error: Error) => {
+        this.options.onError(error);
+        return 0;
+      })
       .finally(() => this.pending.delete(work));
     this.pending.add(work);
+    return work;
   }
 
   /** Waits for recoveries under way (the daemon's stop), at most RECOVERY_TIMEOUT_MS. */
@@ -67,9 +74,9 @@ export class RunRecovery {
     );
   }
 
-  private async recoverRuns({ child, code, signal, planned }: ChildExit): Promise<void> {
+  private async recoverRuns({ child, code, signal, planned }: ChildExit): Promise<number> {
     const runs = await this.held(child);
-    if (runs.length === 0) return;
+    if (runs.length === 0) return 0;
     const uncounted = planned || child.killedFor?.reason === 'stop-timeout';
     for (const run of runs) {
       if (uncounted) {
@@ -90,6 +97,7 @@ export class RunRecovery {
         worker: child.pid,
       });
     }
+    return runs.length;
   }
 
   private async giveBack(run: HeldRun): Promise<void> {

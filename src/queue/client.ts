@@ -100,7 +100,7 @@ export class JobsClient {
   private discard(name: string): void {
     const queue = this.queues.get(name);
     this.queues.delete(name);
-    void queue?.close().catch(() => undefined);
+    void queue?.disconnect().catch(() => undefined);
   }
 
   async getJob(queue: string, id: string): Promise<Job | undefined> {
