@@ -37,6 +37,12 @@ export class ConfigError extends JobsError {
   }
 }
 
+/**
+ * The environment (or `.env`) is wrong. Each problem is a sentence of its own, printed as
+ * `jobs: …`; the definitions file's problems are `file:line:col` lines instead.
+ */
+export class EnvironmentError extends ConfigError {}
+
 export class RedisUnavailableError extends JobsError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { code: 'EREDIS', exitCode: EXIT.unavailable, cause: options.cause });

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { listHostQueues } from '../hosts/host-queues.js';
 import { connectProducer, type RedisClient } from '../redis/connection.js';
@@ -85,18 +85,4 @@ export async function withContext<T>(
   } finally {
     await context.close();
   }
-}
-
-/** commander's collector for a repeatable option. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-/** A --limit value: a whole number ≥ 1. */
-export function parseLimit(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) {
-    throw new InvalidArgumentError('must be a whole number ≥ 1');
-  }
-  return number;
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { ConfigError, EXIT, JobsError } from '../errors.js';
+import { ConfigError, EnvironmentError, EXIT, JobsError } from '../errors.js';
 import { loadDotenvOnce } from '../config/settings.js';
 import { holdStopSignals } from '../process/signals.js';
+import { sayEvictionWarningOnce } from './bullmq-warnings.js';
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 type Register = (program: Command) => void;
@@ -46,6 +47,9 @@ function isVersionOnly(argv: readonly string[]): boolean {
   return argv.slice(2).some((arg) => arg === '--version' || arg === '-V');
 }
 
+/** commander's error lines are printed by exitCodeFor, in our one-line style, not by commander. */
+const QUIET_ERRORS = { outputError: () => undefined };
+
 /** Builds the `jobs` program with the command being run, or all of them for help and suggestions. */
 export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('jobs')
@@ -53,7 +57,8 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     .version(version)
     .option('--config <file>', 'the definitions file (env JOBS_CONFIG, default ./jobs.yaml)')
     .showSuggestionAfterError(true)
-    .exitOverride();
+    .exitOverride()
+    .configureOutput(QUIET_ERRORS);
   const word = commandWord(argv);
   const loaders = word
     ? [COMMANDS[word] as () => Promise<Register>]
@@ -67,7 +72,7 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     register(program);
   }
   for (const command of program.commands) {
-    command.exitOverride().showSuggestionAfterError(true);
+    command.exitOverride().showSuggestionAfterError(true).configureOutput(QUIET_ERRORS);
   }
   return program;
 }
@@ -76,6 +81,7 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
 async function main(argv: string[]): Promise<void> {
   const word = commandWord(argv);
   if (word === 'work' || word === 'run') holdStopSignals();
+  sayEvictionWarningOnce(word);
   loadDotenvOnce();
   try {
     await (await buildProgram(argv)).parseAsync(argv);
@@ -87,16 +93,21 @@ async function main(argv: string[]): Promise<void> {
 
 function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) {
-    // Commander printed its message (with "Did you mean …?") already.
     if (
       error.code === 'commander.helpDisplayed' ||
       error.code === 'commander.version' ||
       error.exitCode === 0
     )
       return EXIT.ok;
+    // `jobs` alone: commander printed the help to stderr, which says it all.
+    if (error.code !== 'commander.help') process.stderr.write(`jobs: ${commanderLine(error)}\n`);
     return EXIT.usage;
   }
   const debug = process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace';
+  if (error instanceof EnvironmentError) {
+    process.stderr.write(error.problems.map((problem) => `jobs: ${problem}\n`).join(''));
+    return error.exitCode;
+  }
   if (error instanceof ConfigError) {
     // One line a problem, each naming file:line:col: every one of them, not just the first.
     process.stderr.write(`${error.problems.join('\n')}\n`);
@@ -111,6 +122,19 @@ function exitCodeFor(error: unknown): number {
   process.stderr.write(`jobs: ${error instanceof Error ? error.message : String(error)}\n`);
   if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   return EXIT.failed;
+}
+
+/**
+ * commander's message as one line: `unknown command 'faild' (Did you mean failed?)`. Its
+ * suggestion comes on a line of its own, and every message starts with `error: `.
+ */
+function commanderLine(error: CommanderError): string {
+  return error.message
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
 }
 
 await main(process.argv);

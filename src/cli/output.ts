@@ -5,6 +5,11 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** A time in --json: ISO-8601 UTC (`2026-01-31T03:00:00.000Z`), null when there is none. */
+export function isoTime(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined || ms === 0 ? null : new Date(ms).toISOString();
+}
+
 /** `2026-01-31 03:00:00Z`: UTC, to the second. */
 export function formatTime(ms: number | null | undefined): string {
   if (!ms) return '-';

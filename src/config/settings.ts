@@ -1,8 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
-import { parseDuration } from '../definitions/duration.js';
-import { ConfigError } from '../errors.js';
+import { DURATION_EXAMPLES, parseDuration } from '../definitions/duration.js';
+import { EnvironmentError } from '../errors.js';
 
 /**
  * The one config module. Settings are parsed once, before any connection is opened, into
@@ -100,20 +100,56 @@ export const ENVIRONMENT = Object.freeze({
     'off',
     'on: keep one pre-started replacement per worker for crashes and recycling (~60 MB each; never used by a restart)',
   ],
+  JOBS_VAR_DIR: [
+    './var',
+    "the embedded redis-server's folder (its socket and data; 0700): no REDIS_URL",
+  ],
   LOG_LEVEL: ['info', 'trace, debug, info, warn, error or fatal; debug also prints stack traces'],
+  JOBS_LOG_FORMAT: ['', 'logs are JSON lines; on a terminal they are printed readably unless json'],
 } as const);
 
 export type EnvName = keyof typeof ENVIRONMENT;
 
+/** Flag values, parsed already by the CLI (a bad one is a usage error there, not here). */
 export interface SettingsFlags {
   config?: string;
-  workers?: string | number;
-  concurrency?: string | number;
+  workers?: number;
+  concurrency?: number;
   metricsAddr?: string;
-  stopTimeout?: string;
-  maxJobs?: string;
-  maxTime?: string;
-  maxMemory?: string;
+  /** ms */
+  stopTimeout?: number;
+  maxJobs?: number;
+  /** ms */
+  maxTime?: number;
+  maxMemory?: number;
+}
+
+/** A value read, or the sentence that says why it cannot be used. */
+export type Checked<T> = { value: T; problem?: undefined } | { value?: undefined; problem: string };
+
+/** The one check of whole numbers, for flags and variables alike. */
+export function checkWholeNumber(label: string, text: string, min: number): Checked<number> {
+  const number = Number(text);
+  if (text.trim() === '' || !Number.isInteger(number) || number < min) {
+    return { problem: `${label} '${text}' must be a whole number ≥ ${min}` };
+  }
+  return { value: number };
+}
+
+/** The one check of durations given as settings (ms). */
+export function checkDuration(label: string, text: string): Checked<number> {
+  const ms = parseDuration(text);
+  if (ms === undefined)
+    return { problem: `${label} '${text}' is not a duration (${DURATION_EXAMPLES})` };
+  return { value: ms };
+}
+
+/** host:port (IPv6 in brackets) or `off`. */
+export function checkMetricsAddr(label: string, text: string): Checked<string> {
+  if (text !== 'off' && !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(text)) {
+    return { problem: `${label} '${text}' must be host:port or off` };
+  }
+  return { value: text };
 }
 
 let dotenvLoaded = false;
@@ -135,39 +171,38 @@ export function loadSettings(
     const value = env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
-  const integer = (
-    label: string,
-    value: string | number | undefined,
-    fallback: number,
-    min: number,
-  ): number => {
-    if (value === undefined) return fallback;
-    const number = Number(value);
-    if (!Number.isInteger(number) || number < min) {
-      problems.push(`${label} '${value}' must be a whole number ≥ ${min}`);
+  /** A flag's value (checked by the CLI already) wins over its variable, checked here. */
+  const setting = <T>(
+    flag: T | undefined,
+    name: EnvName,
+    check: (label: string, text: string) => Checked<T>,
+    fallback: T,
+  ): T => {
+    if (flag !== undefined) return flag;
+    const text = read(name);
+    if (text === undefined) return fallback;
+    const checked = check(name, text);
+    if (checked.problem !== undefined) {
+      problems.push(checked.problem);
       return fallback;
     }
-    return number;
+    return checked.value as T;
   };
-  const duration = (label: string, value: string | undefined, fallback: string): number => {
-    const ms = parseDuration(value ?? fallback);
-    if (ms === undefined) {
-      problems.push(`${label} '${value}' is not a duration such as 30s, 5m or 180d`);
-      return parseDuration(fallback) ?? 0;
-    }
-    return ms;
-  };
+  const wholeNumber = (min: number) => (label: string, text: string) =>
+    checkWholeNumber(label, text, min);
 
-  const varDir = path.resolve(env.JOBS_VAR_DIR ?? 'var');
+  const varDir = path.resolve(read('JOBS_VAR_DIR') ?? 'var');
   const redis = readRedisTarget(read, varDir, problems);
   const hostId = read('JOBS_HOST_ID') ?? os.hostname().replace(/[^A-Za-z0-9._-]/g, '-');
   if (!HOST_ID_PATTERN.test(hostId)) {
     problems.push(`JOBS_HOST_ID '${hostId}' may hold only letters, digits, '.', '_' and '-'`);
   }
-  const metricsAddr = flags.metricsAddr ?? read('JOBS_METRICS_ADDR') ?? '127.0.0.1:9464';
-  if (metricsAddr !== 'off' && !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(metricsAddr)) {
-    problems.push(`metrics address '${metricsAddr}' must be host:port or off`);
-  }
+  const metricsAddr = setting(
+    flags.metricsAddr,
+    'JOBS_METRICS_ADDR',
+    checkMetricsAddr,
+    '127.0.0.1:9464',
+  );
 
   const settings: Settings = {
     configPath: path.resolve(flags.config ?? read('JOBS_CONFIG') ?? 'jobs.yaml'),
@@ -176,39 +211,29 @@ export function loadSettings(
     varDir,
     prefix: read('JOBS_PREFIX') ?? 'jobs',
     hostId,
-    workers: integer(
-      '--workers',
-      flags.workers ?? read('JOBS_WORKERS'),
-      os.availableParallelism(),
-      0,
-    ),
-    concurrency: integer('--concurrency', flags.concurrency ?? read('JOBS_CONCURRENCY'), 1, 1),
+    workers: setting(flags.workers, 'JOBS_WORKERS', wholeNumber(0), os.availableParallelism()),
+    concurrency: setting(flags.concurrency, 'JOBS_CONCURRENCY', wholeNumber(1), 1),
     metricsAddr,
     metricsToken: read('JOBS_METRICS_TOKEN'),
-    stopTimeoutMs: duration(
-      '--stop-timeout',
-      flags.stopTimeout ?? read('JOBS_STOP_TIMEOUT'),
-      '30s',
-    ),
+    stopTimeoutMs: setting(flags.stopTimeout, 'JOBS_STOP_TIMEOUT', checkDuration, 30_000),
     recycle: {
-      maxJobs: flags.maxJobs === undefined ? undefined : integer('--max-jobs', flags.maxJobs, 0, 1),
-      maxTimeMs:
-        flags.maxTime === undefined ? undefined : duration('--max-time', flags.maxTime, '0'),
-      maxMemoryMb:
-        flags.maxMemory === undefined ? undefined : integer('--max-memory', flags.maxMemory, 0, 1),
+      maxJobs: flags.maxJobs,
+      maxTimeMs: flags.maxTime,
+      maxMemoryMb: flags.maxMemory,
     },
-    failedRetentionMs: duration('JOBS_FAILED_RETENTION', read('JOBS_FAILED_RETENTION'), '180d'),
-    completedRetentionMs: duration(
+    failedRetentionMs: setting(undefined, 'JOBS_FAILED_RETENTION', checkDuration, 180 * DAY_MS),
+    completedRetentionMs: setting(
+      undefined,
       'JOBS_COMPLETED_RETENTION',
-      read('JOBS_COMPLETED_RETENTION'),
-      '30d',
+      checkDuration,
+      30 * DAY_MS,
     ),
     logLevel: read('LOG_LEVEL') ?? 'info',
     spareWorkers: !['off', '0', 'false', 'no'].includes(
       (read('JOBS_SPARE_WORKERS') ?? 'off').toLowerCase(),
     ),
   };
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new EnvironmentError(problems);
   return Object.freeze(settings);
 }
 
@@ -223,6 +248,8 @@ export function childEnvironment(settings: Settings): NodeJS.ProcessEnv {
     ...(settings.redis.url ? { REDIS_URL: settings.redis.url } : {}),
   };
 }
+
+const DAY_MS = 86_400_000;
 
 /** Host ids become part of queue names and Redis keys: no ':' or spaces. */
 export const HOST_ID_PATTERN = /^[A-Za-z0-9._-]+$/;

@@ -145,7 +145,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`run recovery did not finish within ${ms} ms (Redis slow or away)`)),
+      () =>
+        reject(
+          new Error(
+            `run recovery did not finish within ${formatDuration(ms)} (Redis slow or away)`,
+          ),
+        ),
       ms,
     );
   });

@@ -1,3 +1,5 @@
+import { formatDuration } from '../definitions/duration.js';
+
 /** How long one step of a stop may take before the stop goes on without it. */
 export const STOP_STEP_TIMEOUT_MS = 10_000;
 
@@ -20,7 +22,7 @@ export async function runStopSteps(
         Promise.resolve().then(run),
         new Promise((_, reject) => {
           timer = setTimeout(
-            () => reject(new Error(`did not finish within ${timeoutMs} ms`)),
+            () => reject(new Error(`did not finish within ${formatDuration(timeoutMs)}`)),
             timeoutMs,
           );
         }),

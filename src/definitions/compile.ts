@@ -3,7 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkCron, normalizeCron } from './cron.js';
 import { parseDuration } from './duration.js';
-import type { SourceLocator } from './locate.js';
+import { displayPath, type SourceLocator } from './locate.js';
+import { locateSyntaxError } from './module-syntax.js';
 import type { RawDefaults, RawJob } from './schema.js';
 import {
   BUILTIN_DEFAULTS,
@@ -125,6 +126,11 @@ async function compileHandler(
     return undefined;
   }
   if (job.command !== undefined) {
+    const problem = checkCommand(job.command);
+    if (problem) {
+      report([...keys, 'command'], problem);
+      return undefined;
+    }
     const shell = typeof job.command === 'string';
     const cwd = path.resolve(baseDir, job.cwd ?? defaults.cwd ?? '.');
     if (!existsSync(cwd)) {
@@ -169,9 +175,25 @@ async function checkModule(modulePath: string): Promise<string | undefined> {
       return 'exports no function; its default export must be async (ctx) => summary';
     }
   } catch (error) {
-    return `could not be loaded: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    const at = error instanceof SyntaxError ? locateSyntaxError(modulePath, message) : undefined;
+    return at
+      ? `could not be loaded: ${displayPath(modulePath)}:${at}: SyntaxError: ${message}`
+      : `could not be loaded: ${message}`;
   }
   return undefined;
+}
+
+/** The schema lets empty commands through, so that they are named here in our words. */
+function checkCommand(command: string | string[]): string | undefined {
+  if (typeof command === 'string') {
+    return command.trim() === ''
+      ? 'an empty string; write the command line to run, or a list such as [pg_dump, mydb]'
+      : undefined;
+  }
+  if (command.length === 0) return 'an empty list; name the program to run, as in [pg_dump, mydb]';
+  const empty = command.findIndex((argument) => argument === '');
+  return empty >= 0 ? `argument ${empty + 1} is empty` : undefined;
 }
 
 function compileBackoff(value: RawJob['backoff']): Backoff | undefined {

@@ -4,7 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { checkDefaults, compileJob, type CompileContext } from './compile.js';
-import { SourceLocator, subject } from './locate.js';
+import { displayPath, SourceLocator, subject } from './locate.js';
 import { defaultsSchema, jobSchema, DEFAULTS_KEYS, JOB_KEYS, type RawDefaults } from './schema.js';
 import type { Definitions, JobDefinition } from './types.js';
 
@@ -22,9 +22,12 @@ export async function loadDefinitions(file: string): Promise<Definitions> {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(error);
-    throw new ConfigError(`definitions file ${file}: ${reason}; pass --config or set JOBS_CONFIG`, {
-      cause: error,
-    });
+    throw new ConfigError(
+      `definitions file ${displayPath(absolute)}: ${reason}; pass --config or set JOBS_CONFIG`,
+      {
+        cause: error,
+      },
+    );
   }
   return parseDefinitions(text, absolute);
 }

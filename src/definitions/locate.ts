@@ -38,11 +38,15 @@ export class SourceLocator {
     return `${this.displayName()}:${line}:${col}`;
   }
 
-  /** Relative to the working directory when inside it: what an operator typed. */
   displayName(): string {
-    const relative = path.relative(process.cwd(), this.file);
-    return relative && !relative.startsWith('..') ? relative : this.file;
+    return displayPath(this.file);
   }
+}
+
+/** Relative to the working directory when inside it: what an operator typed. */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
 }
 
 /** "timeout of job 'cleanup'", "schedule '* * *' of job 'cleanup'", "defaults.backoff", "job 'cleanup'". */

@@ -126,7 +126,7 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
   bus.on('redis:reachable', (e) =>
     log.info(
       { redis: e.target, downMs: e.downMs, cause: e.cause },
-      `redis reachable again after ${(e.downMs / 1000).toFixed(1)}s (it was: ${e.cause})`,
+      `redis reachable again after ${formatDuration(e.downMs)} (it was: ${e.cause})`,
     ),
   );
   bus.on('redis:data-lost', (e) =>

@@ -1,6 +1,8 @@
 import type { Job, Queue } from 'bullmq';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { loadDefinitions } from '../definitions/load.js';
+import { displayPath } from '../definitions/locate.js';
+import { didYouMean } from '../definitions/suggest.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
 import { RedisUnavailableError, UsageError } from '../errors.js';
 import { openQueue } from '../redis/bull.js';
@@ -51,10 +53,11 @@ export class JobsClient {
     if (!job) {
       const names = [...this.definitions.jobs.keys()].sort();
       throw new UsageError(
-        `no job named '${name}' in ${this.definitions.file}; known jobs: ${names.join(', ') || 'none'}`,
+        `no job named '${name}' in ${displayPath(this.definitions.file)}${didYouMean(name, names)}; known jobs: ${names.join(', ') || 'none'}`,
       );
     }
-    if (!job.enabled) throw new UsageError(`job '${name}' is disabled in ${this.definitions.file}`);
+    if (!job.enabled)
+      throw new UsageError(`job '${name}' is disabled in ${displayPath(this.definitions.file)}`);
     return job;
   }
 

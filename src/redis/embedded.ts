@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -30,7 +38,10 @@ export class EmbeddedRedis {
         'no Redis: REDIS_URL is not set and no redis-server is on PATH; set REDIS_URL to your server, or install redis-server (apt-get install redis-server) to use the embedded one',
       );
     }
-    mkdirSync(this.varDir, { recursive: true });
+    // Job payloads are private: the folder is the owner's alone, also when an older
+    // version made it world-readable.
+    mkdirSync(this.varDir, { recursive: true, mode: 0o700 });
+    chmodSync(this.varDir, 0o700);
     if (await answers(this.socket)) {
       // A previous daemon here was killed outright and left its redis-server: take it over.
       this.adoptedPid = readPid(this.pidFile);
@@ -65,7 +76,15 @@ export class EmbeddedRedis {
     ];
     // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and
     // Redis must outlive the workers' graceful stop, so only the daemon stops it.
-    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    // What redis-server creates (AOF folder and files, log, pid) is 0600/0700: it has no
+    // option for that, and a child inherits the umask it is spawned with.
+    const umask = process.umask(0o077);
+    let child: ChildProcess;
+    try {
+      child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    } finally {
+      process.umask(umask);
+    }
     this.child = child;
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -26,12 +26,12 @@ export async function checkServer(client: RedisClient): Promise<ServerCheck> {
   if (compareVersions(version, MIN_REDIS_VERSION) < 0) {
     warnings.push(`Redis ${version} is older than 6.2, which BullMQ needs; upgrade the server`);
   }
-  if (evictionPolicy !== 'noeviction') {
-    warnings.push(
-      `Redis maxmemory-policy is '${evictionPolicy}', not 'noeviction': under memory pressure Redis may delete job keys and lose jobs; set maxmemory-policy noeviction`,
-    );
-  }
+  if (evictionPolicy !== 'noeviction') warnings.push(describeEvictionPolicy(evictionPolicy));
   return { version, evictionPolicy, warnings };
+}
+
+export function describeEvictionPolicy(policy: string): string {
+  return `Redis maxmemory-policy is '${policy}', not 'noeviction': under memory pressure Redis may delete job keys and lose jobs; set maxmemory-policy noeviction`;
 }
 
 function compareVersions(version: string, minimum: readonly number[]): number {

@@ -77,14 +77,19 @@ describe('jobs pause and resume', () => {
       'a tick after resume',
     );
 
-    const history = await project.json<RunRecord[]>(['history', 'tick', '--limit', '100']);
+    const history = await project.json<(Omit<RunRecord, 'startedAt'> & { startedAt: string })[]>([
+      'history',
+      'tick',
+      '--limit',
+      '100',
+    ]);
     const skipped = history.filter((entry) => entry.status === 'skipped');
     // About four ticks fell in the pause: each is recorded skipped, once.
     expect(skipped.length).toBeGreaterThanOrEqual(3);
     expect(new Set(skipped.map((entry) => entry.id)).size).toBe(skipped.length);
     for (const entry of skipped) {
-      expect(entry.startedAt).toBeGreaterThan(pauseStart - 1000);
-      expect(entry.startedAt).toBeLessThan(resumeDone + 1000);
+      expect(Date.parse(entry.startedAt)).toBeGreaterThan(pauseStart - 1000);
+      expect(Date.parse(entry.startedAt)).toBeLessThan(resumeDone + 1000);
       expect(entry.detail).toBe('queue paused');
     }
     // None of them ran late: no scheduled tick that was due in the pause has run.

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +40,29 @@ describe('the embedded Redis (no REDIS_URL)', () => {
     } finally {
       await daemon.stop();
     }
+  });
+
+  it('keeps its data private: ./var is 0700 and what Redis writes there 0600', async () => {
+    const dir = writeProject(PROJECT);
+    // A ./var left world-readable by an older version is closed too.
+    mkdirSync(path.join(dir, 'var'), { mode: 0o755 });
+    const env = withoutRedisUrl({ RUNS_FILE: path.join(dir, 'runs.jsonl') });
+    const daemon = CliProcess.start(['start', '--workers', '1'], { cwd: dir, env });
+    try {
+      await daemon.waitFor((line) => line.msg === 'job tick completed');
+      expect(await daemon.stop()).toBe(0);
+    } finally {
+      await daemon.stop();
+    }
+    // Nothing under ./var is open to the group or others (job payloads are private).
+    const modes: Record<string, string> = {};
+    const walk = (at: string): void => {
+      modes[path.relative(dir, at)] = (statSync(at).mode & 0o777).toString(8);
+      if (statSync(at).isDirectory()) for (const name of readdirSync(at)) walk(path.join(at, name));
+    };
+    walk(path.join(dir, 'var'));
+    expect(modes).toMatchObject({ var: '700', 'var/appendonlydir': '700', 'var/redis.log': '600' });
+    expect(Object.entries(modes).filter(([, mode]) => !mode.endsWith('00'))).toEqual([]);
   });
 
   it('says both ways out, and exits 69, when there is no redis-server on PATH', async () => {

@@ -55,10 +55,10 @@ describe('missed runs', () => {
       env: { REDIS_URL: redisUrl, JOBS_PREFIX: prefix, JOBS_CONFIG: path.join(dir, 'jobs.yaml') },
     });
     const skipped = (
-      JSON.parse(history.stdout) as { status: string; detail: string; startedAt: number }[]
+      JSON.parse(history.stdout) as { status: string; detail: string; startedAt: string }[]
     ).filter((record) => record.status === 'skipped');
     expect(skipped).toHaveLength(1);
     expect(skipped[0]?.detail).toMatch(/missed/);
-    expect(skipped[0]?.startedAt).toBeLessThan(upAt - 2_000);
+    expect(Date.parse(skipped[0]?.startedAt ?? '')).toBeLessThan(upAt - 2_000);
   }, 90_000);
 });

@@ -28,4 +28,12 @@ describe('durations', () => {
     expect(formatDuration(120_000)).toBe('2m');
     expect(formatDuration(12)).toBe('12ms');
   });
+
+  it('formats in one style, with no trailing zeros', () => {
+    expect(formatDuration(1_500)).toBe('1.5s');
+    expect(formatDuration(5_004)).toBe('5.004s');
+    expect(formatDuration(5_040)).toBe('5.04s');
+    expect(formatDuration(12_340)).toBe('12.3s');
+    expect(formatDuration(12_040)).toBe('12s');
+  });
 });

@@ -53,7 +53,7 @@ describe('runStopSteps (a stop always ends)', () => {
       50,
     );
     expect(ran).toEqual(['first', 'last']);
-    expect(errors).toEqual(['throws: boom', 'hangs: did not finish within 50 ms', 'rejects: nope']);
+    expect(errors).toEqual(['throws: boom', 'hangs: did not finish within 50ms', 'rejects: nope']);
   });
 });
 

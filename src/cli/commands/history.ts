@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { didYouMean } from '../../definitions/suggest.js';
 import { UsageError } from '../../errors.js';
 import { readHistory, type RunRecord } from '../../runs/records.js';
-import { parseLimit, withContext } from '../context.js';
-import { environmentHelp, REDIS_ENV } from '../environment-help.js';
-import { formatMs, formatTime, printJson } from '../output.js';
+import { withContext } from '../context.js';
+import { wholeNumberFlag } from '../flags.js';
+import { environmentHelp } from '../environment-help.js';
+import { formatMs, formatTime, isoTime, printJson } from '../output.js';
 import { printTable } from '../table.js';
 
 interface HistoryFlags {
@@ -16,9 +18,9 @@ export function registerHistory(program: Command): void {
     .command('history')
     .description('recent runs, newest first: status, started, duration, attempt, summary or error')
     .argument('[name]', 'only the runs of this job')
-    .option('--limit <n>', 'show at most N runs', parseLimit, 20)
+    .option('--limit <n>', 'show at most N runs', wholeNumberFlag('--limit', 1), 20)
     .option('--json', 'print one JSON document')
-    .addHelpText('after', environmentHelp(REDIS_ENV))
+    .addHelpText('after', environmentHelp('history'))
     .action((name: string | undefined, flags: HistoryFlags, command: Command) =>
       withContext(command, async (context) => {
         const runs = await readHistory(context.client, context.prefix, {
@@ -29,11 +31,11 @@ export function registerHistory(program: Command): void {
           const known = [...(await context.stored()).keys()].sort();
           if (!known.includes(name)) {
             throw new UsageError(
-              `no job named '${name}'; known jobs: ${known.join(', ') || 'none'}`,
+              `no job named '${name}'${didYouMean(name, known)}; known jobs: ${known.join(', ') || 'none'}`,
             );
           }
         }
-        if (flags.json) return printJson(runs);
+        if (flags.json) return printJson(runs.map(toJson));
         if (runs.length === 0) {
           process.stdout.write(
             name ? `no runs of '${name}' recorded yet\n` : 'no runs recorded yet\n',
@@ -54,6 +56,24 @@ export function registerHistory(program: Command): void {
         );
       }),
     );
+}
+
+/** A run in --json: its time in ISO-8601 and a completed run's summary as JSON itself. */
+function toJson(run: RunRecord): Omit<RunRecord, 'startedAt' | 'detail'> & {
+  startedAt: string | null;
+  detail: unknown;
+} {
+  return { ...run, startedAt: isoTime(run.startedAt), detail: parseDetail(run) };
+}
+
+/** A summary cut at SUMMARY_CHARS is no longer JSON: it stays the text it is. */
+function parseDetail(run: RunRecord): unknown {
+  if (run.status !== 'completed') return run.detail;
+  try {
+    return JSON.parse(run.detail) as unknown;
+  } catch {
+    return run.detail;
+  }
 }
 
 function describeStatus(run: RunRecord): string {

@@ -4,9 +4,10 @@ import { formatDuration } from '../../definitions/duration.js';
 import { schedulerNext } from '../../queue/inspect.js';
 import { readLastRuns } from '../../runs/records.js';
 import type { StoredDefinition } from '../../schedule/stored.js';
-import { parseLimit, withContext, type CliContext } from '../context.js';
+import { withContext, type CliContext } from '../context.js';
+import { wholeNumberFlag } from '../flags.js';
 import { hostSchedulerId, listHostQueues, splitHostQueue } from '../../hosts/host-queues.js';
-import { environmentHelp, REDIS_ENV } from '../environment-help.js';
+import { environmentHelp } from '../environment-help.js';
 import { formatInZone, formatMs, formatTime, printJson } from '../output.js';
 import { printTable } from '../table.js';
 
@@ -28,9 +29,9 @@ export function registerList(program: Command): void {
     .description(
       "the job definitions as Redis sees them: next runs, last run's status and duration",
     )
-    .option('--next <n>', 'show the next N runs of each job', parseLimit, 1)
+    .option('--next <n>', 'show the next N runs of each job', wholeNumberFlag('--next', 1), 1)
     .option('--json', 'print one JSON document')
-    .addHelpText('after', environmentHelp(REDIS_ENV))
+    .addHelpText('after', environmentHelp('list'))
     .action((flags: { next: number; json?: boolean }, command: Command) =>
       withContext(command, async (context) => {
         const stored = [...(await context.stored()).values()].sort((a, b) =>

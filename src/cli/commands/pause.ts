@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { pauseQueue, resumeQueue, type PauseState } from '../../maintenance/pause.js';
-import { collect, withContext, type CliContext } from '../context.js';
-import { environmentHelp, REDIS_ENV } from '../environment-help.js';
-import { formatTime, printJson } from '../output.js';
+import { withContext, type CliContext } from '../context.js';
+import { collect } from '../flags.js';
+import { environmentHelp } from '../environment-help.js';
+import { formatTime, isoTime, printJson } from '../output.js';
 import { printTable } from '../table.js';
 
 interface PauseFlags {
@@ -30,20 +31,26 @@ export function registerPause(program: Command): void {
   );
 }
 
-function register(program: Command, name: string, description: string, change: Change): void {
+function register(
+  program: Command,
+  name: 'pause' | 'resume',
+  description: string,
+  change: Change,
+): void {
   program
     .command(name)
     .description(description)
     .option('--queue <name>', 'only this queue (repeatable; default: every queue)', collect, [])
     .option('--json', 'print one JSON document')
-    .addHelpText('after', environmentHelp(REDIS_ENV))
+    .addHelpText('after', environmentHelp(name))
     .action((flags: PauseFlags, command: Command) =>
       withContext(command, async (context) => {
         const states: PauseState[] = [];
         for (const queue of await context.queueNames(flags.queue)) {
           states.push(await change(context, queue));
         }
-        if (flags.json) return printJson(states);
+        if (flags.json)
+          return printJson(states.map((state) => ({ ...state, since: isoTime(state.since) })));
         printTable(
           ['QUEUE', 'PAUSED', 'SINCE'],
           states.map((state) => [

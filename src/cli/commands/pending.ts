@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { listPending } from '../../queue/inspect.js';
-import { collect, parseLimit, withContext } from '../context.js';
-import { environmentHelp, REDIS_ENV } from '../environment-help.js';
+import { withContext } from '../context.js';
+import { collect, wholeNumberFlag } from '../flags.js';
+import { environmentHelp } from '../environment-help.js';
 import { formatTime, printJson } from '../output.js';
 import { printTable } from '../table.js';
 
@@ -15,10 +16,10 @@ export function registerPending(program: Command): void {
   program
     .command('pending')
     .description('active, waiting and delayed jobs: id, name, state, since, attempts')
-    .option('--limit <n>', 'show at most N jobs', parseLimit, 50)
+    .option('--limit <n>', 'show at most N jobs', wholeNumberFlag('--limit', 1), 50)
     .option('--queue <name>', 'only this queue (repeatable; default: every queue)', collect, [])
     .option('--json', 'print one JSON document')
-    .addHelpText('after', environmentHelp(REDIS_ENV))
+    .addHelpText('after', environmentHelp('pending'))
     .action((flags: PendingFlags, command: Command) =>
       withContext(command, async (context) => {
         const queues = await context.queueNames(flags.queue);

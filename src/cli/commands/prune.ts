@@ -1,8 +1,9 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import { DURATION_HINT, formatDuration, parseDuration } from '../../definitions/duration.js';
+import type { Command } from 'commander';
+import { formatDuration } from '../../definitions/duration.js';
 import { pruneQueue, type PruneResult } from '../../maintenance/prune.js';
-import { collect, withContext } from '../context.js';
-import { environmentHelp, REDIS_ENV } from '../environment-help.js';
+import { withContext } from '../context.js';
+import { collect, durationFlag } from '../flags.js';
+import { environmentHelp } from '../environment-help.js';
 import { printJson } from '../output.js';
 import { printTable } from '../table.js';
 
@@ -20,19 +21,16 @@ export function registerPrune(program: Command): void {
     .option(
       '--failed <duration>',
       'failed jobs older than this (default: JOBS_FAILED_RETENTION)',
-      parseAge,
+      durationFlag('--failed'),
     )
     .option(
       '--completed <duration>',
       'completed jobs older than this (default: JOBS_COMPLETED_RETENTION)',
-      parseAge,
+      durationFlag('--completed'),
     )
     .option('--queue <name>', 'only this queue (repeatable; default: every queue)', collect, [])
     .option('--json', 'print one JSON document')
-    .addHelpText(
-      'after',
-      environmentHelp([...REDIS_ENV, 'JOBS_FAILED_RETENTION', 'JOBS_COMPLETED_RETENTION']),
-    )
+    .addHelpText('after', environmentHelp('prune'))
     .action((flags: PruneFlags, command: Command) =>
       withContext(command, async (context) => {
         const ages = {
@@ -53,10 +51,4 @@ export function registerPrune(program: Command): void {
         );
       }),
     );
-}
-
-function parseAge(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError(`expected ${DURATION_HINT}`);
-  return ms;
 }

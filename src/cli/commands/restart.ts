@@ -1,5 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import { formatDuration, parseDuration, DURATION_HINT } from '../../definitions/duration.js';
+import type { Command } from 'commander';
+import { formatDuration } from '../../definitions/duration.js';
 import { WorkFailedError } from '../../errors.js';
 import { requestRestart } from '../../restart/signal.js';
 import {
@@ -9,7 +9,8 @@ import {
   type ReplacementReport,
 } from '../../restart/wait.js';
 import { withContext } from '../context.js';
-import { environmentHelp, REDIS_ENV } from '../environment-help.js';
+import { durationFlag } from '../flags.js';
+import { environmentHelp } from '../environment-help.js';
 import { printJson } from '../output.js';
 
 interface RestartFlags {
@@ -26,10 +27,10 @@ export function registerRestart(program: Command): void {
     .option(
       '--wait <duration>',
       'wait this long for every live worker to be replaced; exit 1 naming any that was not',
-      parseWait,
+      durationFlag('--wait'),
     )
     .option('--json', 'print the outcome as one JSON document')
-    .addHelpText('after', environmentHelp(REDIS_ENV))
+    .addHelpText('after', environmentHelp('restart'))
     .action((flags: RestartFlags, command: Command) =>
       withContext(command, async (context) => {
         // The workers live now are the ones that must be replaced: read them first.
@@ -81,10 +82,4 @@ function printReport(
 
 function sum(counts: Map<string, number>): number {
   return [...counts.values()].reduce((total, count) => total + count, 0);
-}
-
-function parseWait(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError(`must be ${DURATION_HINT}`);
-  return ms;
 }

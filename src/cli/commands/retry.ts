@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { retryAll, retryByIds } from '../../queue/retry.js';
-import { collect, withContext } from '../context.js';
-import { environmentHelp, REDIS_ENV } from '../environment-help.js';
+import { withContext } from '../context.js';
+import { collect } from '../flags.js';
+import { environmentHelp } from '../environment-help.js';
 import { printJson } from '../output.js';
 
 interface RetryFlags {
@@ -19,7 +20,7 @@ export function registerRetry(program: Command): void {
     .option('--all', 'every failed job (of --queue, or of every queue)')
     .option('--queue <name>', 'only this queue (repeatable; default: every queue)', collect, [])
     .option('--json', 'print one JSON document')
-    .addHelpText('after', environmentHelp(REDIS_ENV))
+    .addHelpText('after', environmentHelp('retry'))
     .action((ids: string[], flags: RetryFlags, command: Command) => {
       if (ids.length > 0 === Boolean(flags.all)) {
         throw new UsageError('name the failed jobs to retry by id, or pass --all (not both)');

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../../definitions/duration.js';
 import { UsageError, WorkFailedError } from '../../errors.js';
 import { JobsClient } from '../../queue/client.js';
-import { environmentHelp, REDIS_ENV } from '../environment-help.js';
-import { printJson } from '../output.js';
+import { environmentHelp } from '../environment-help.js';
+import { isoTime, printJson } from '../output.js';
 
 interface RunJobFlags {
   data?: string;
@@ -24,7 +24,7 @@ export function registerRunJob(program: Command): void {
     .option('--data <json>', "payload for the handler (default: the job's data)")
     .option('--no-wait', 'print the job id and return at once')
     .option('--json', 'print the result as one JSON document')
-    .addHelpText('after', environmentHelp(REDIS_ENV))
+    .addHelpText('after', environmentHelp('run-job'))
     .action(async (name: string, flags: RunJobFlags, command: Command) => {
       const data = parseData(flags.data);
       const global = command.optsWithGlobals<{ config?: string }>();
@@ -39,11 +39,12 @@ export function registerRunJob(program: Command): void {
         const result = await waitForResult(client, enqueued.queue, enqueued.id);
         if (flags.json) printJson({ ...enqueued, ...result });
         else {
-          const summary =
-            result.status === 'completed' ? JSON.stringify(result.summary) : result.error;
           process.stdout.write(
-            `${name} ${enqueued.id} ${result.status} in ${formatDuration(result.durationMs)} (attempt ${result.attempts})\n${summary}\n`,
+            `${name} ${enqueued.id} ${result.status} in ${formatDuration(result.durationMs)} (attempt ${result.attempts})\n`,
           );
+          // A failure's error is the one line on stderr below, not printed twice.
+          if (result.status === 'completed')
+            process.stdout.write(`${JSON.stringify(result.summary)}\n`);
         }
         if (result.status !== 'completed') {
           throw new WorkFailedError(
@@ -58,6 +59,9 @@ export function registerRunJob(program: Command): void {
 
 interface RunResult {
   status: 'completed' | 'failed';
+  /** ISO-8601 UTC, as every time in --json. */
+  startedAt: string | null;
+  finishedAt: string | null;
   durationMs: number;
   attempts: number;
   summary?: unknown;
@@ -78,9 +82,14 @@ async function waitForResult(client: JobsClient, queue: string, id: string): Pro
       const job = await client.getJob(queue, id);
       if (!job) continue;
       const durationMs = job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : 0;
+      const times = {
+        startedAt: isoTime(job.processedOn),
+        finishedAt: isoTime(job.finishedOn),
+        durationMs,
+      };
       return state === 'completed'
-        ? { status: state, durationMs, attempts: job.attemptsMade, summary: job.returnvalue }
-        : { status: state, durationMs, attempts: job.attemptsMade, error: job.failedReason };
+        ? { status: state, ...times, attempts: job.attemptsMade, summary: job.returnvalue }
+        : { status: state, ...times, attempts: job.attemptsMade, error: job.failedReason };
     }
     await sleep(POLL_MS);
   }
@@ -91,7 +100,7 @@ function parseData(text: string | undefined): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new UsageError(`--data is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`--data '${text}' is not valid JSON: ${(error as Error).message}`);
   }
 }
 

@@ -7,14 +7,14 @@ import { logEvents } from '../../logging/subscribe.js';
 import { connectProducer } from '../../redis/connection.js';
 import { syncSchedules } from '../../schedule/sync.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
-import { collect } from '../context.js';
-import { environmentHelp, PROCESS_ENV } from '../environment-help.js';
+import { environmentHelp } from '../environment-help.js';
+import { collect, durationFlag, wholeNumberFlag } from '../flags.js';
 import { addRecycleOptions, recycleLimits, type RecycleFlags } from '../recycle-options.js';
 
 interface RunFlags extends RecycleFlags {
   queue?: string[];
-  concurrency?: string;
-  stopTimeout?: string;
+  concurrency?: number;
+  stopTimeout?: number;
   once?: boolean;
 }
 
@@ -29,14 +29,15 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('cron mode: process every job that is due now, then exit 0')
     .option('--queue <name>', 'only this queue (repeatable; default: every queue)', collect, [])
-    .option('--concurrency <c>', 'jobs run at once, per queue')
+    .option('--concurrency <c>', 'jobs run at once, per queue', wholeNumberFlag('--concurrency', 1))
     .option('--once', 'process one job, then exit')
-    .option('--stop-timeout <duration>', 'on SIGTERM, how long to wait for running jobs');
+    .option(
+      '--stop-timeout <duration>',
+      'on SIGTERM, how long to wait for running jobs',
+      durationFlag('--stop-timeout'),
+    );
   addRecycleOptions(command, 'exit 0')
-    .addHelpText(
-      'after',
-      environmentHelp([...PROCESS_ENV, 'JOBS_CONCURRENCY', 'JOBS_STOP_TIMEOUT', 'LOG_LEVEL']),
-    )
+    .addHelpText('after', environmentHelp('run'))
     .action(async (flags: RunFlags, command: Command) => {
       const startedAt = Date.now();
       const global = command.optsWithGlobals<{ config?: string }>();

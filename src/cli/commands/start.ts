@@ -4,17 +4,18 @@ import { Daemon } from '../../daemon/daemon.js';
 import { JobsEventBus } from '../../events.js';
 import { createLogger } from '../../logging/logger.js';
 import { logEvents } from '../../logging/subscribe.js';
-import { environmentHelp, PROCESS_ENV } from '../environment-help.js';
+import { environmentHelp } from '../environment-help.js';
+import { durationFlag, metricsAddrFlag, wholeNumberFlag } from '../flags.js';
 import { addRecycleOptions, type RecycleFlags } from '../recycle-options.js';
 import { onReloadSignal, onStopSignals } from '../../process/signals.js';
 
 interface StartFlags extends RecycleFlags {
   config?: string;
-  workers?: string;
-  concurrency?: string;
+  workers?: number;
+  concurrency?: number;
   metricsAddr?: string;
   scheduler: boolean;
-  stopTimeout?: string;
+  stopTimeout?: number;
 }
 
 export function registerStart(program: Command): void {
@@ -23,27 +24,29 @@ export function registerStart(program: Command): void {
     .description(
       'run the daemon: sync schedules to Redis, supervise the worker pool, serve metrics',
     )
-    .option('--workers <n>', 'worker processes (0 = scheduler and metrics only)')
-    .option('--concurrency <c>', 'jobs each worker process runs at once, per queue')
-    .option('--metrics-addr <host:port>', "address of /metrics, /healthz and /readyz, or 'off'")
-    .option('--no-scheduler', 'do not sync schedules (workers and metrics only)')
-    .option('--stop-timeout <duration>', 'how long stopping workers wait for running jobs');
-  addRecycleOptions(command, 'exit 0 (each worker; the daemon starts a new one)')
-    .addHelpText(
-      'after',
-      environmentHelp([
-        ...PROCESS_ENV,
-        'JOBS_WORKERS',
-        'JOBS_CONCURRENCY',
-        'JOBS_METRICS_ADDR',
-        'JOBS_METRICS_TOKEN',
-        'JOBS_STOP_TIMEOUT',
-        'JOBS_FAILED_RETENTION',
-        'JOBS_COMPLETED_RETENTION',
-        'JOBS_SPARE_WORKERS',
-        'LOG_LEVEL',
-      ]),
+    .option(
+      '--workers <n>',
+      'worker processes (0 = scheduler and metrics only)',
+      wholeNumberFlag('--workers', 0),
     )
+    .option(
+      '--concurrency <c>',
+      'jobs each worker process runs at once, per queue',
+      wholeNumberFlag('--concurrency', 1),
+    )
+    .option(
+      '--metrics-addr <host:port>',
+      "address of /metrics, /healthz and /readyz, or 'off'",
+      metricsAddrFlag('--metrics-addr'),
+    )
+    .option('--no-scheduler', 'do not sync schedules (workers and metrics only)')
+    .option(
+      '--stop-timeout <duration>',
+      'how long stopping workers wait for running jobs',
+      durationFlag('--stop-timeout'),
+    );
+  addRecycleOptions(command, 'exit 0 (each worker; the daemon starts a new one)')
+    .addHelpText('after', environmentHelp('start'))
     .action(async (flags: StartFlags, command: Command) => {
       const global = command.optsWithGlobals<{ config?: string }>();
       const settings = loadSettings({ ...flags, config: global.config });

@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
-import { readHeartbeats, type ProcessBeat } from '../../heartbeat/heartbeat.js';
+import {
+  readHeartbeats,
+  type CurrentJob,
+  type ProcessBeat,
+  type WorkerSummary,
+} from '../../heartbeat/heartbeat.js';
 import { countQueues } from '../../queue/inspect.js';
 import { withContext } from '../context.js';
-import { environmentHelp, REDIS_ENV } from '../environment-help.js';
-import { formatAge, printJson } from '../output.js';
+import { environmentHelp } from '../environment-help.js';
+import { formatAge, isoTime, printJson } from '../output.js';
 import { printTable } from '../table.js';
 
 interface StatusFlags {
@@ -17,7 +22,7 @@ export function registerStatus(program: Command): void {
       'live daemons and workers on every host (from their heartbeats), and the count of jobs in each queue',
     )
     .option('--json', 'print one JSON document')
-    .addHelpText('after', environmentHelp(REDIS_ENV))
+    .addHelpText('after', environmentHelp('status'))
     .action((flags: StatusFlags, command: Command) =>
       withContext(command, async (context) => {
         const processes = await readHeartbeats(context.client, context.prefix);
@@ -26,7 +31,7 @@ export function registerStatus(program: Command): void {
           context.prefix,
           await context.queueNames(),
         );
-        if (flags.json) return printJson({ processes, queues });
+        if (flags.json) return printJson({ processes: processes.map(beatToJson), queues });
         if (processes.length === 0) process.stdout.write('no live daemon or worker\n');
         else
           printTable(
@@ -60,6 +65,31 @@ export function registerStatus(program: Command): void {
         );
       }),
     );
+}
+
+/** A heartbeat in --json, its times in ISO-8601. */
+function beatToJson(beat: ProcessBeat): Record<string, unknown> {
+  return {
+    ...beat,
+    startedAt: isoTime(beat.startedAt),
+    beatAt: isoTime(beat.beatAt),
+    ...(beat.blockedSince !== undefined ? { blockedSince: isoTime(beat.blockedSince) } : {}),
+    current: beat.current.map(jobToJson),
+    ...(beat.workers ? { workers: beat.workers.map(workerToJson) } : {}),
+  };
+}
+
+function workerToJson(worker: WorkerSummary): Record<string, unknown> {
+  return {
+    ...worker,
+    startedAt: isoTime(worker.startedAt),
+    ...(worker.blockedSince !== undefined ? { blockedSince: isoTime(worker.blockedSince) } : {}),
+    ...(worker.jobs ? { jobs: worker.jobs.map(jobToJson) } : {}),
+  };
+}
+
+function jobToJson(job: CurrentJob): Record<string, unknown> {
+  return { ...job, since: isoTime(job.since) };
 }
 
 /** A worker's state; a blocked one says since when (its handler holds the event loop). */

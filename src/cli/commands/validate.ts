@@ -9,7 +9,7 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('check the definitions file only; exit 0, or 78 listing every error')
     .option('--json', 'print the validated definitions as JSON')
-    .addHelpText('after', environmentHelp(['JOBS_CONFIG']))
+    .addHelpText('after', environmentHelp('validate'))
     .action(async (flags: { json?: boolean }, command: Command) => {
       const global = command.optsWithGlobals<{ config?: string }>();
       const settings = loadSettings({ config: global.config });

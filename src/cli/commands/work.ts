@@ -6,14 +6,14 @@ import { createLogger } from '../../logging/logger.js';
 import { logEvents } from '../../logging/subscribe.js';
 import { waitForActivation } from '../../process/ipc.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
-import { collect } from '../context.js';
-import { environmentHelp, PROCESS_ENV } from '../environment-help.js';
+import { environmentHelp } from '../environment-help.js';
+import { collect, durationFlag, metricsAddrFlag, wholeNumberFlag } from '../flags.js';
 import { addRecycleOptions, recycleLimits, type RecycleFlags } from '../recycle-options.js';
 
 interface WorkFlags extends RecycleFlags {
   queue?: string[];
-  concurrency?: string;
-  stopTimeout?: string;
+  concurrency?: number;
+  stopTimeout?: number;
   metricsAddr?: string;
   once?: boolean;
   stopWhenEmpty?: boolean;
@@ -31,28 +31,25 @@ export function registerWork(program: Command): void {
       collect,
       [],
     )
-    .option('--concurrency <c>', 'jobs this process runs at once, per queue')
+    .option(
+      '--concurrency <c>',
+      'jobs this process runs at once, per queue',
+      wholeNumberFlag('--concurrency', 1),
+    )
     .option('--once', 'process one job, then exit 0')
     .option('--stop-when-empty', 'exit 0 once no job is due')
     .option(
       '--stop-timeout <duration>',
       'on SIGTERM, how long to wait for running jobs before aborting them (back to the queue)',
+      durationFlag('--stop-timeout'),
     )
     .option(
       '--metrics-addr <host:port>',
       "serve this worker's own /metrics, /healthz and /readyz (default: off; a daemon serves its forked workers')",
+      metricsAddrFlag('--metrics-addr'),
     );
   addRecycleOptions(command)
-    .addHelpText(
-      'after',
-      environmentHelp([
-        ...PROCESS_ENV,
-        'JOBS_CONCURRENCY',
-        'JOBS_STOP_TIMEOUT',
-        'JOBS_METRICS_TOKEN',
-        'LOG_LEVEL',
-      ]),
-    )
+    .addHelpText('after', environmentHelp('work'))
     .action(async (flags: WorkFlags, command: Command) => {
       // A spare forked ahead of time by the daemon's pool waits here, modules loaded.
       if (!(await waitForActivation())) return;
