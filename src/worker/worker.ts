@@ -81,7 +81,8 @@ export class JobsWorker {
     this.processor = createProcessor({
       ...options,
       returnUncounted: options.client
-        ? (job, token) => returnRun(options.client as RedisClient, options.prefix, job, token)
+        ? (job, token, dueAt) =>
+            returnRun(options.client as RedisClient, options.prefix, job, token, dueAt)
         : undefined,
     });
     const fromDefinitions = [
