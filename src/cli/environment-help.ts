@@ -29,6 +29,7 @@ export const PROCESS_ENV: readonly EnvName[] = [
   'REDIS_CLUSTER_NODES',
   'REDIS_SENTINELS',
   'JOBS_HOST_ID',
+  'JOBS_HOST_ROLES',
   'JOBS_CONFIG',
   'JOBS_PREFIX',
 ];

@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.js';
 import { splitHostQueue } from '../hosts/host-queues.js';
 import type { PauseGuard } from './pause-guard.js';
 import type { RunDecision, RunGuard } from './run-guard.js';
+import type { RoleDecision, RoleGuard } from './role-guard.js';
 import { runCommand } from './run-command.js';
 import { runModule } from './run-module.js';
 import { attemptsOf } from '../queue/held-runs.js';
@@ -23,6 +24,8 @@ export interface ProcessorDeps {
   pauseGuard?: PauseGuard;
   /** `missed: skip` and `overlap: forbid`; without it every job runs as missed: once, overlap: allow. */
   runGuard?: RunGuard;
+  /** `roles`: run here, hand to a host with a role, or skip; without it every job runs here. */
+  roleGuard?: RoleGuard;
   /**
    * Puts a run back in the queue, due at `dueAt` (default: now), its start not counted;
    * without it a stopped run fails and `jitter` is not applied.
@@ -41,6 +44,7 @@ export function createProcessor({
   log,
   pauseGuard,
   runGuard,
+  roleGuard,
   returnUncounted,
 }: ProcessorDeps) {
   const known = [...definitions.jobs.keys()].sort().join(', ');
@@ -76,6 +80,28 @@ export function createProcessor({
         // for its own start, this take not counted as an attempt.
         await returnUncounted(job, token, startAt);
         throw new DelayedError();
+      }
+    }
+    if (definition?.enabled && definition.roles.length > 0 && roleGuard) {
+      let roles: RoleDecision;
+      try {
+        roles = await roleGuard.decide(job, definition);
+      } catch (error) {
+        const message = `could not tell which live host has its roles: ${errorMessage(error)}`;
+        return failUnstarted(
+          ref,
+          new Error(message, { cause: error }),
+          ref.attempt < attemptsOf(job),
+        );
+      }
+      if (roles.action === 'skip') {
+        bus.emit('job:skipped', { ...ref, reason: roles.reason });
+        return { skipped: 1, reason: roles.reason };
+      }
+      if (roles.action === 'forward') {
+        // Not a run: the tick's run is the forwarded job's, recorded where it runs.
+        await roleGuard.forward(job, roles.queue);
+        return { forwarded: roles.queue };
       }
     }
     // Every start counts as an attempt (SPEC §5), also one whose worker vanished before it
@@ -276,9 +302,12 @@ function jitterOf(job: Job, definition: JobDefinition | undefined): number | und
   return jitterOffsetMs(job.id as string, definition.jitterMs);
 }
 
-/** The time a scheduler's tick was due, from its job id. */
+/**
+ * The time a scheduler's tick was due, from its job id; a tick forwarded to a role queue
+ * (role-guard.ts) keeps its id, so its lag and jitter are counted from the same time.
+ */
 function scheduledTime(job: Job): number | undefined {
-  if (!job.repeatJobKey || !job.id) return undefined;
+  if (!job.id) return undefined;
   return parseTickJobId(job.id)?.tick;
 }
 

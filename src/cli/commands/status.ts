@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readHeartbeats, type ProcessBeat } from '../../heartbeat/heartbeat.js';
 import { countQueues } from '../../queue/inspect.js';
 import { withContext } from '../context.js';
+import { liveRolesOf, unservedReason } from '../../hosts/host-roles.js';
 import { environmentHelp, REDIS_ENV } from '../environment-help.js';
 import { formatAge, printJson } from '../output.js';
 import { printTable } from '../table.js';
@@ -21,16 +22,32 @@ export function registerStatus(program: Command): void {
     .action((flags: StatusFlags, command: Command) =>
       withContext(command, async (context) => {
         const processes = await readHeartbeats(context.client, context.prefix);
+        const live = liveRolesOf(processes);
+        const unserved = [...(await context.stored()).values()].flatMap((definition) => {
+          const reason = unservedReason(definition, live);
+          return reason ? [{ name: definition.name, roles: definition.roles ?? [], reason }] : [];
+        });
         const queues = await countQueues(
           context.client,
           context.prefix,
           await context.queueNames(),
         );
-        if (flags.json) return printJson({ processes, queues });
+        if (flags.json) return printJson({ processes, queues, unserved });
         if (processes.length === 0) process.stdout.write('no live daemon or worker\n');
         else
           printTable(
-            ['HOST', 'PID', 'ROLE', 'STATE', 'VERSION', 'UPTIME', 'JOBS DONE', 'CURRENT JOB'],
+            [
+              'HOST',
+              'ROLES',
+              'PID',
+              'ROLE',
+              'STATE',
+              'VERSION',
+              'UPTIME',
+              'JOBS DONE',
+              'HOST ROLES',
+              'CURRENT JOB',
+            ],
             processes.map((beat) => [
               beat.host,
               beat.pid,
@@ -39,6 +56,7 @@ export function registerStatus(program: Command): void {
               beat.version,
               formatAge(beat.startedAt),
               beat.role === 'worker' ? beat.jobsDone : '-',
+              beat.roles?.join(',') || '-',
               beat.current
                 .map((job) => `${job.name} ${job.id} (${formatAge(job.since)})`)
                 .join('\n') || '-',
@@ -58,6 +76,13 @@ export function registerStatus(program: Command): void {
             q.completed,
           ]),
         );
+        if (unserved.length > 0) {
+          process.stdout.write('\n');
+          printTable(
+            ['JOB', 'ROLES', 'NOT RUN'],
+            unserved.map((job) => [job.name, job.roles.join(','), job.reason]),
+          );
+        }
       }),
     );
 }

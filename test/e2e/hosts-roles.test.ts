@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { runCli, uniquePrefix, writeProject } from '../helpers/cli.js';
+import { readRuns, RECORDING_HANDLER, tickOf, type RunRecord } from '../helpers/fixtures.js';
+import { TestHosts } from '../helpers/hosts.js';
+
+const redisUrl = inject('redisUrl');
+let hosts: TestHosts | undefined;
+
+afterEach(async () => {
+  await hosts?.stopAll();
+});
+
+const job = (name: string, roles: string, runOn: string) =>
+  `  ${name}:\n    schedule: "*/2 * * * * *"\n    roles: [${roles}]\n    runOn: ${runOn}\n    module: ./record.js\n`;
+
+/** Hosts that ran each tick of `name` due in [from, to). */
+function hostsPerTick(runs: RunRecord[], name: string, from: number, to: number) {
+  const ticks = new Map<number, string[]>();
+  for (const run of runs) {
+    const tick = tickOf(run);
+    if (run.name !== name || tick < from || tick >= to) continue;
+    ticks.set(tick, [...(ticks.get(tick) ?? []), run.host ?? '?'].sort());
+  }
+  return ticks;
+}
+
+describe('roles', () => {
+  it('runs a job only on hosts with one of its roles, and records as skipped the ticks no live host can run', async () => {
+    const dir = writeProject({
+      'jobs.yaml': `jobs:\n${job('web-all', 'web', 'all')}${job('reports-one', 'reports', 'one')}${job('nightly', 'nightly', 'one')}${job('nightly-all', 'nightly', 'all')}`,
+      'record.js': RECORDING_HANDLER,
+    });
+    const prefix = uniquePrefix();
+    hosts = new TestHosts({ dir, prefix, redisEnv: { REDIS_URL: redisUrl } });
+    const daemons = [
+      hosts.start('host-a', 1, { JOBS_HOST_ROLES: 'web' }),
+      hosts.start('host-b', 1, { JOBS_HOST_ROLES: 'web' }),
+      hosts.start('host-c', 1, { JOBS_HOST_ROLES: 'reports' }),
+    ];
+    await Promise.all(daemons.map((d) => d.waitFor((line) => line.msg === 'daemon started')));
+    // Both web hosts' own schedulers exist once each has run a tick of web-all.
+    const deadline = Date.now() + 20_000;
+    const bothWebHosts = () =>
+      new Set(
+        readRuns(hosts?.runsFile ?? '')
+          .filter((run) => run.name === 'web-all')
+          .map((run) => run.host),
+      ).size === 2;
+    while (Date.now() < deadline && !bothWebHosts()) await sleep(200);
+    const from = Date.now() + 2_000;
+    await sleep(13_000);
+    const to = Date.now() - 1_000;
+    const env = {
+      REDIS_URL: redisUrl,
+      JOBS_PREFIX: prefix,
+      JOBS_CONFIG: path.join(dir, 'jobs.yaml'),
+    };
+    const list = await runCli(['list', '--json'], { cwd: dir, env });
+    const status = await runCli(['status', '--json'], { cwd: dir, env });
+    await hosts.stopAll();
+
+    const runs = readRuns(hosts.runsFile);
+    const webAll = hostsPerTick(runs, 'web-all', from, to);
+    const reports = hostsPerTick(runs, 'reports-one', from, to);
+    const describe = (ticks: Map<number, string[]>) =>
+      [...ticks.values()].map((ran) => ran.join('+')).join(', ');
+    console.log(
+      `web-all per tick: ${describe(webAll)}\nreports-one per tick: ${describe(reports)}`,
+    );
+    expect(webAll.size).toBeGreaterThanOrEqual(4);
+    for (const ran of webAll.values()) expect(ran).toEqual(['host-a', 'host-b']);
+    expect(reports.size).toBeGreaterThanOrEqual(4);
+    for (const ran of reports.values()) expect(ran).toEqual(['host-c']);
+    expect(runs.filter((run) => run.name === 'web-all' && run.host === 'host-c')).toEqual([]);
+    expect(runs.filter((run) => run.name.startsWith('nightly'))).toEqual([]);
+
+    const rows = JSON.parse(list.stdout) as { name: string; noLiveHost: string | null }[];
+    const reason = (name: string) => rows.find((row) => row.name === name)?.noLiveHost;
+    expect(reason('nightly')).toBe('no live host has role nightly');
+    expect(reason('nightly-all')).toBe('no live host has role nightly');
+    expect(reason('web-all')).toBeNull();
+    expect(reason('reports-one')).toBeNull();
+    const statusJson = JSON.parse(status.stdout) as {
+      unserved: { name: string }[];
+      queues: { queue: string; completed: number }[];
+    };
+    const unserved = statusJson.unserved;
+    // Ticks the web hosts took were handed to the reports hosts' role queue.
+    const roleQueue = statusJson.queues.find((q) => q.queue === 'default%reports');
+    console.log(`reports-one ticks handed over through default%reports: ${roleQueue?.completed}`);
+    expect(roleQueue?.completed).toBeGreaterThan(0);
+    expect(unserved.map((entry) => entry.name).sort()).toEqual(['nightly', 'nightly-all']);
+
+    for (const name of ['nightly', 'nightly-all']) {
+      const history = await runCli(['history', name, '--json'], { cwd: dir, env });
+      const records = JSON.parse(history.stdout) as { status: string; detail: unknown }[];
+      const skipped = records.filter((record) => record.status === 'skipped');
+      console.log(`${name}: ${skipped.length} ticks recorded skipped`);
+      expect(skipped.length).toBeGreaterThanOrEqual(4);
+      expect(records.filter((record) => record.status !== 'skipped')).toEqual([]);
+      expect(JSON.stringify(skipped[0]?.detail)).toContain('no live host has role nightly');
+    }
+  }, 60_000);
+});
