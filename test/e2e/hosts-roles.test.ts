@@ -59,6 +59,7 @@ describe('roles', () => {
     };
     const list = await runCli(['list', '--json'], { cwd: dir, env });
     const status = await runCli(['status', '--json'], { cwd: dir, env });
+    const statusTable = await runCli(['status'], { cwd: dir, env });
     await hosts.stopAll();
 
     const runs = readRuns(hosts.runsFile);
@@ -92,6 +93,18 @@ describe('roles', () => {
     console.log(`reports-one ticks handed over through default%reports: ${roleQueue?.completed}`);
     expect(roleQueue?.completed).toBeGreaterThan(0);
     expect(unserved.map((entry) => entry.name).sort()).toEqual(['nightly', 'nightly-all']);
+
+    // The table shows each host's roles under HOST ROLES, and the jobs no host can run.
+    const [header, ...rowsOfC] = statusTable.stdout
+      .split('\n\n')[0]!
+      .split('\n')
+      .filter((line, index) => index === 0 || line.startsWith('host-c'))
+      .map((line) => line.trim().split(/\s{2,}/));
+    const rolesColumn = (header ?? []).indexOf('HOST ROLES');
+    expect(rolesColumn).toBeGreaterThan(0);
+    expect(rowsOfC.length).toBeGreaterThan(0);
+    for (const row of rowsOfC) expect(row[rolesColumn]).toBe('reports');
+    expect(statusTable.stdout).toMatch(/nightly\s+nightly\s+no live host has role nightly/);
 
     for (const name of ['nightly', 'nightly-all']) {
       const history = await runCli(['history', name, '--json'], { cwd: dir, env });

@@ -38,7 +38,6 @@ export function registerStatus(program: Command): void {
           printTable(
             [
               'HOST',
-              'ROLES',
               'PID',
               'ROLE',
               'STATE',
