@@ -3,9 +3,10 @@ import type { RedisClient } from '../redis/connection.js';
 import { META, metaKey } from '../redis/keys.js';
 
 /**
- * `runOn: one` jobs with `roles` are handed, tick by tick, to a queue of their role set,
- * `<queue>%<role>+<role>`, which only hosts having one of those roles consume
- * (worker/role-guard.ts). Queue names hold no '%' and role names no '+'.
+ * Runs of jobs with `roles` go to a queue of their role set, `<queue>%<role>+<role>`,
+ * which only hosts having one of those roles consume: `runOn: one` ticks are handed over
+ * there (worker/role-guard.ts), on-demand runs enqueued there. Queue names hold no '%'
+ * and role names no '+'.
  */
 const ROLE_SEPARATOR = '%';
 const ROLE_JOINER = '+';
@@ -55,7 +56,7 @@ export function queuesWithHostJobs(definitions: Definitions): Set<string> {
 
 /**
  * What a worker on `host` consumes: the given queues, this host's own queue of each, and
- * the role queues of its `runOn: one` jobs whose roles this host has.
+ * the role queues of the jobs whose roles this host has.
  */
 export function withHostQueues(
   queues: readonly string[],
@@ -67,7 +68,7 @@ export function withHostQueues(
   const own = queues.filter((queue) => hostJobs.has(queue)).map((q) => hostQueueName(q, host));
   const roleQueues = new Set<string>();
   for (const job of definitions.jobs.values()) {
-    if (job.runOn !== 'one' || job.roles.length === 0 || !queues.includes(job.queue)) continue;
+    if (job.roles.length === 0 || !queues.includes(job.queue)) continue;
     if (job.roles.some((role) => hostRoles.includes(role)))
       roleQueues.add(roleQueueName(job.queue, job.roles));
   }

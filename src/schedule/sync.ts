@@ -95,7 +95,7 @@ export async function syncSchedules(options: {
 
     // Role queues are listed with the host queues, so that pause, pending and status see them.
     const roleQueues = [...definitions.jobs.values()]
-      .filter((job) => isScheduled(job) && job.runOn === 'one' && job.roles.length > 0)
+      .filter((job) => job.enabled && job.roles.length > 0)
       .map((job) => roleQueueName(job.queue, job.roles));
     if (roleQueues.length > 0) await client.sadd(hostQueuesKey(prefix), ...roleQueues);
 

@@ -10,6 +10,7 @@ import {
 } from '../hosts/host-roles.js';
 import { openQueue } from '../redis/bull.js';
 import type { RedisClient } from '../redis/connection.js';
+import { parseTickJobId } from '../redis/keys.js';
 
 /** What to do with a tick of a job with `roles`. */
 export type RoleDecision =
@@ -30,7 +31,9 @@ const LIVE_ROLES_TTL_MS = 2_000;
  * tick forwarded twice (its worker died in between) is one job; and when no live host has
  * any of the roles it records the tick as skipped. `runOn: all` ticks come from per-host
  * schedulers that exist only for hosts with a role (hosts/host-schedules.ts); one that
- * arrives in the shared queue is the placeholder kept while no such host is live.
+ * arrives in the shared queue is the placeholder kept while no such host is live. Runs
+ * enqueued by `enqueue()` go to the role queue directly; ones another BullMQ client put
+ * in the shared queue are handed over like ticks.
  */
 export class RoleGuard {
   private live: { at: number; roles: Promise<LiveRoles> } | undefined;
@@ -55,10 +58,13 @@ export class RoleGuard {
         ? { action: 'run' }
         : { action: 'skip', reason: `host ${host} has none of the roles ${roles.join(', ')}` };
     }
-    if (definition.runOn === 'one' && mine) return { action: 'run' };
+    // A `runOn: all` tick in the shared queue is the placeholder's; a run enqueued there
+    // by another BullMQ client is an on-demand run, handled as `runOn: one`.
+    const placeholder = definition.runOn === 'all' && isTick(job);
+    if (!placeholder && mine) return { action: 'run' };
     const served = hostsWithRoles(await this.liveRoles(), roles);
     if (served.length === 0) return { action: 'skip', reason: noHostReason(roles) };
-    if (definition.runOn === 'all') {
+    if (placeholder) {
       return {
         action: 'skip',
         reason: `the per-host schedules of ${served.join(', ')} were not set up yet`,
@@ -67,10 +73,15 @@ export class RoleGuard {
     return { action: 'forward', queue: roleQueueName(definition.queue, roles) };
   }
 
-  /** The tick, as a plain job of the role queue with the tick's own id and run options. */
+  /**
+   * The run, as a plain job of the role queue with the same run options and an id derived
+   * from its own: a tick keeps its id (its time is read from it), any other run gets
+   * `fwd-<id>` (BullMQ refuses numeric custom ids).
+   */
   async forward(job: Job, queueName: string): Promise<void> {
     const { attempts, backoff, removeOnComplete, removeOnFail } = job.opts;
-    const opts: JobsOptions = { jobId: job.id, attempts, backoff, removeOnComplete, removeOnFail };
+    const jobId = isTick(job) ? job.id : `fwd-${(job.id ?? '').replaceAll(':', '-')}`;
+    const opts: JobsOptions = { jobId, attempts, backoff, removeOnComplete, removeOnFail };
     await this.queue(queueName).add(job.name, job.data, opts);
   }
 
@@ -100,4 +111,8 @@ export class RoleGuard {
     }
     return queue;
   }
+}
+
+function isTick(job: Job): boolean {
+  return job.id !== undefined && parseTickJobId(job.id) !== undefined;
 }

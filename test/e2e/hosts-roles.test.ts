@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runCli, uniquePrefix, writeProject } from '../helpers/cli.js';
 import { readRuns, RECORDING_HANDLER, tickOf, type RunRecord } from '../helpers/fixtures.js';
@@ -60,6 +61,17 @@ describe('roles', () => {
     const list = await runCli(['list', '--json'], { cwd: dir, env });
     const status = await runCli(['status', '--json'], { cwd: dir, env });
     const statusTable = await runCli(['status'], { cwd: dir, env });
+    // On demand: run-job enqueues into the role queue; another BullMQ client's plain job
+    // in the shared queue runs on host-c too, handed over (as fwd-from-php) when a web
+    // host took it.
+    const runJob = await runCli(['run-job', 'reports-one', '--json'], { cwd: dir, env });
+    const foreign = new Queue('default', { connection: { url: redisUrl }, prefix });
+    await foreign.add('reports-one', {}, { jobId: 'from-php' });
+    await foreign.close();
+    const handedOver = Date.now() + 10_000;
+    const ranForeign = () =>
+      readRuns(hosts?.runsFile ?? '').some((run) => run.id.endsWith('from-php'));
+    while (Date.now() < handedOver && !ranForeign()) await sleep(200);
     await hosts.stopAll();
 
     const runs = readRuns(hosts.runsFile);
@@ -76,6 +88,18 @@ describe('roles', () => {
     for (const ran of reports.values()) expect(ran).toEqual(['host-c']);
     expect(runs.filter((run) => run.name === 'web-all' && run.host === 'host-c')).toEqual([]);
     expect(runs.filter((run) => run.name.startsWith('nightly'))).toEqual([]);
+    expect(runJob.code).toBe(0);
+    const onDemand = runs.filter(
+      (run) => run.name === 'reports-one' && !run.id.startsWith('repeat:'),
+    );
+    expect(
+      onDemand
+        .map((run) => [run.id.endsWith('from-php') ? 'from-php' : 'run-job', run.host])
+        .sort(),
+    ).toEqual([
+      ['from-php', 'host-c'],
+      ['run-job', 'host-c'],
+    ]);
 
     const rows = JSON.parse(list.stdout) as { name: string; noLiveHost: string | null }[];
     const reason = (name: string) => rows.find((row) => row.name === name)?.noLiveHost;
@@ -116,4 +140,24 @@ describe('roles', () => {
       expect(JSON.stringify(skipped[0]?.detail)).toContain('no live host has role nightly');
     }
   }, 60_000);
+
+  it('jobs validate names bad roles with their position; a bad JOBS_HOST_ROLES exits 78', async () => {
+    const dir = writeProject({
+      'jobs.yaml': `jobs:\n  none:\n    every: 5s\n    roles: []\n    command: "true"\n  upper:\n    every: 5s\n    roles: [web, Web]\n    command: "true"\n`,
+    });
+    const result = await runCli(['validate', '--config', 'jobs.yaml'], { cwd: dir });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain(
+      "roles of job 'none' at jobs.yaml:4:12: roles must name at least one role",
+    );
+    expect(result.stderr).toContain(
+      "roles.1 of job 'upper' at jobs.yaml:8:18: role names are lower-case letters",
+    );
+    const start = await runCli(['start', '--workers', '0', '--config', 'jobs.yaml'], {
+      cwd: dir,
+      env: { REDIS_URL: redisUrl, JOBS_HOST_ROLES: 'web,Reports' },
+    });
+    expect(start.code).toBe(78);
+    expect(start.stderr).toContain("JOBS_HOST_ROLES item 'Reports'");
+  });
 });
