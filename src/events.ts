@@ -14,7 +14,13 @@ export interface JobRef {
 }
 
 export interface JobsEvents {
-  'job:started': JobRef & { startedAt: number; scheduledAt: number | undefined };
+  'job:started': JobRef & {
+    startedAt: number;
+    /** A tick's due time (first attempt only); its lag is measured from it plus the jitter. */
+    scheduledAt: number | undefined;
+    /** How long after its due time the job's `jitter` meant this tick to start. */
+    jitterMs?: number;
+  };
   'job:completed': JobRef & { durationMs: number; summary: unknown };
   'job:failed': JobRef & {
     durationMs: number;

@@ -21,6 +21,7 @@ const EVERY_COMMAND: readonly EnvName[] = ['JOBS_CONFIG', 'LOG_LEVEL'];
 const PROCESS_ENV: readonly EnvName[] = [
   ...REDIS_ENV,
   'JOBS_HOST_ID',
+  'JOBS_HOST_ROLES',
   'JOBS_LOG_FORMAT',
   'JOBS_STOP_TIMEOUT',
 ];

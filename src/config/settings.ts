@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { DURATION_EXAMPLES, parseDuration } from '../definitions/duration.js';
+import { ROLE_PATTERN } from '../definitions/types.js';
 import { EnvironmentError } from '../errors.js';
 
 /**
@@ -39,6 +40,8 @@ export interface Settings {
   prefix: string;
   /** This host's name in heartbeats and `runOn: all` schedules (JOBS_HOST_ID). */
   hostId: string;
+  /** JOBS_HOST_ROLES: the roles this host has; only jobs with no `roles` or a shared one run here. */
+  hostRoles: readonly string[];
   workers: number;
   concurrency: number;
   metricsAddr: string | 'off';
@@ -85,6 +88,10 @@ export const ENVIRONMENT = Object.freeze({
   JOBS_HOST_ID: [
     'the hostname',
     "this host's name in heartbeats and runOn: all schedules; unique per host ([A-Za-z0-9._-])",
+  ],
+  JOBS_HOST_ROLES: [
+    '',
+    'roles of this host, comma-separated (web,reports): jobs with `roles` run only on hosts that have one of them',
   ],
   JOBS_WORKERS: ['CPU count', 'worker processes `jobs start` runs; 0 = scheduler and metrics only'],
   JOBS_CONCURRENCY: ['1', 'jobs one worker process runs at once, per queue'],
@@ -197,6 +204,19 @@ export function loadSettings(
   if (!HOST_ID_PATTERN.test(hostId)) {
     problems.push(`JOBS_HOST_ID '${hostId}' may hold only letters, digits, '.', '_' and '-'`);
   }
+  const hostRoles = [
+    ...new Set(
+      (read('JOBS_HOST_ROLES') ?? '')
+        .split(',')
+        .map((role) => role.trim())
+        .filter(Boolean),
+    ),
+  ].sort();
+  for (const role of hostRoles.filter((role) => !ROLE_PATTERN.test(role))) {
+    problems.push(
+      `JOBS_HOST_ROLES item '${role}' may hold only lower-case letters, digits, '.', '_' and '-'`,
+    );
+  }
   const metricsAddr = setting(
     flags.metricsAddr,
     'JOBS_METRICS_ADDR',
@@ -211,6 +231,7 @@ export function loadSettings(
     varDir,
     prefix: read('JOBS_PREFIX') ?? 'jobs',
     hostId,
+    hostRoles: Object.freeze(hostRoles),
     workers: setting(flags.workers, 'JOBS_WORKERS', wholeNumber(0), os.availableParallelism()),
     concurrency: setting(flags.concurrency, 'JOBS_CONCURRENCY', wholeNumber(1), 1),
     metricsAddr,
@@ -245,6 +266,7 @@ export function childEnvironment(settings: Settings): NodeJS.ProcessEnv {
     JOBS_PREFIX: settings.prefix,
     JOBS_VAR_DIR: settings.varDir,
     JOBS_HOST_ID: settings.hostId,
+    JOBS_HOST_ROLES: settings.hostRoles.join(','),
     ...(settings.redis.url ? { REDIS_URL: settings.redis.url } : {}),
   };
 }

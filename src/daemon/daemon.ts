@@ -92,12 +92,18 @@ export class Daemon {
       client: this.client,
       prefix: settings.prefix,
       host: settings.hostId,
+      roles: settings.hostRoles,
       role: 'daemon',
       // A daemon that runs workers names its host's own queues too: the host counts as
       // live for `runOn: all` from its start, before its workers beat.
       queues:
         settings.workers > 0
-          ? withHostQueues(queueNames(this.definitions), this.definitions, settings.hostId)
+          ? withHostQueues(
+              queueNames(this.definitions),
+              this.definitions,
+              settings.hostId,
+              settings.hostRoles,
+            )
           : queueNames(this.definitions),
       // Its workers' states, so that a blocked one (whose own heartbeat stops) still shows.
       workers: () => this.pool?.children().map(describeChild) ?? [],

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { checkCron, normalizeCron } from './cron.js';
-import { parseDuration } from './duration.js';
+import { checkCron, nextCronRuns, normalizeCron } from './cron.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { displayPath, type SourceLocator } from './locate.js';
 import { locateSyntaxError } from './module-syntax.js';
 import type { RawDefaults, RawJob } from './schema.js';
@@ -57,6 +57,7 @@ export async function compileJob(
   }
   const schedule = compileSchedule(job, timezone, keys, report);
   const handler = await compileHandler(job, defaults, path.dirname(context.file), keys, report);
+  const jitterMs = schedule ? compileJitter(job, schedule, timezone, keys, report) : 0;
   if (context.problemCount() > before || !schedule || !handler) return undefined;
 
   return {
@@ -73,6 +74,8 @@ export async function compileJob(
     overlap: job.overlap ?? defaults.overlap ?? BUILTIN_DEFAULTS.overlap,
     runOn: job.runOn ?? defaults.runOn ?? BUILTIN_DEFAULTS.runOn,
     missed: job.missed ?? defaults.missed ?? BUILTIN_DEFAULTS.missed,
+    jitterMs,
+    roles: [...new Set(job.roles ?? [])].sort(),
     data: job.data ?? {},
     source: locator.keyAt(['jobs'], name),
   };
@@ -112,6 +115,59 @@ function compileSchedule(
     return { kind: 'every', everyMs, delayMs: parseDuration(job.delay) ?? 0 };
   }
   return { kind: 'none' };
+}
+
+/**
+ * Ticks looked at to find a cron schedule's smallest gap: a jitter as long as that gap
+ * would start one tick after the next is due. 512 covers two days of five-minutely
+ * schedules and a year of daily ones, in a few milliseconds, once per load.
+ */
+const CRON_GAP_TICKS = 512;
+
+function compileJitter(
+  job: RawJob,
+  schedule: Schedule,
+  timezone: string,
+  keys: PropertyKey[],
+  report: Report,
+): number {
+  if (job.jitter === undefined) return 0;
+  const jitterMs = parseDuration(job.jitter) ?? 0;
+  if (schedule.kind === 'none') {
+    report(
+      [...keys, 'jitter'],
+      "'jitter' applies to scheduled jobs only (with 'schedule' or 'every')",
+      job.jitter,
+    );
+    return 0;
+  }
+  const gapMs = schedule.kind === 'every' ? schedule.everyMs : smallestCronGap(schedule, timezone);
+  if (gapMs !== undefined && jitterMs >= gapMs) {
+    const what = schedule.kind === 'every' ? 'the interval' : 'the shortest gap between its ticks';
+    report(
+      [...keys, 'jitter'],
+      `must be less than ${what} (${formatDuration(gapMs)}), or a tick could start after the next one is due`,
+      job.jitter,
+    );
+  }
+  return jitterMs;
+}
+
+function smallestCronGap(
+  schedule: Extract<Schedule, { kind: 'cron' }>,
+  timezone: string,
+): number | undefined {
+  const ticks = nextCronRuns(
+    schedule.expression,
+    isTimeZone(timezone) ? timezone : 'UTC',
+    CRON_GAP_TICKS,
+  );
+  let smallest: number | undefined;
+  for (let i = 1; i < ticks.length; i++) {
+    const gap = (ticks[i] as Date).getTime() - (ticks[i - 1] as Date).getTime();
+    smallest = smallest === undefined ? gap : Math.min(smallest, gap);
+  }
+  return smallest;
 }
 
 async function compileHandler(

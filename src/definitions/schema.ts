@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DURATION_HINT, parseDuration } from './duration.js';
+import { ROLE_PATTERN } from './types.js';
 
 /**
  * The shape of the definitions file. Cross-field rules (schedule vs every, command vs
@@ -60,6 +61,17 @@ export const jobSchema = z
     command,
     module: z.string().min(1),
     enabled: z.boolean(),
+    jitter: duration,
+    roles: z
+      .array(
+        z
+          .string()
+          .regex(
+            ROLE_PATTERN,
+            "role names are lower-case letters, digits, '.', '_' and '-', starting with a letter or digit",
+          ),
+      )
+      .min(1, "roles must name at least one role; leave 'roles' out to run on any host"),
     data: z.unknown(),
   })
   .partial();

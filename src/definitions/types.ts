@@ -34,6 +34,10 @@ export interface JobDefinition {
   overlap: 'forbid' | 'allow';
   runOn: 'one' | 'all';
   missed: 'once' | 'skip';
+  /** Each tick starts at a moment in [0, jitterMs) after it is due; 0: at once. */
+  jitterMs: number;
+  /** Only hosts whose JOBS_HOST_ROLES name one of these run it; empty: any host. */
+  roles: readonly string[];
   data: unknown;
   /** Where the job is written, `file:line:col`, for messages. */
   source: string;
@@ -58,3 +62,6 @@ export const BUILTIN_DEFAULTS = Object.freeze({
 });
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** Role names end up in queue names (hosts/host-queues.ts): no '@', '%' or '+'. */
+export const ROLE_PATTERN = NAME_PATTERN;

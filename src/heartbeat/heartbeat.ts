@@ -42,6 +42,8 @@ export interface ProcessBeat {
   beatAt: number;
   /** The jobs-daemon version this process loaded when it started. */
   version: string;
+  /** JOBS_HOST_ROLES of its host (absent from versions before roles). */
+  roles?: string[];
   queues: string[];
   /** Runs this process finished (completed or failed). */
   jobsDone: number;
@@ -63,6 +65,8 @@ export interface HeartbeatOptions {
   parentPid?: number;
   /** This host's id (JOBS_HOST_ID); default: the hostname. */
   host?: string;
+  /** This host's roles (JOBS_HOST_ROLES). */
+  roles?: readonly string[];
   /** A daemon: its workers' states, written with each beat. */
   workers?: () => WorkerSummary[];
 }
@@ -85,6 +89,7 @@ export class Heartbeat {
       startedAt: Date.now(),
       beatAt: 0,
       version: PACKAGE_VERSION,
+      roles: [...(options.roles ?? [])],
       queues: [...options.queues],
       jobsDone: 0,
       current: [],

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { RedisTarget } from '../config/settings.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
-import { readHeartbeats } from '../heartbeat/heartbeat.js';
+import { readHeartbeats, type ProcessBeat } from '../heartbeat/heartbeat.js';
 import { openQueue } from '../redis/bull.js';
 import { redisNow } from '../redis/clock.js';
 import type { RedisClient } from '../redis/connection.js';
@@ -61,12 +61,21 @@ export async function reconcileHostSchedules(
   };
   try {
     const stored = await readStored(client, prefix);
-    const live = await readLiveHosts(client, prefix);
+    const beats = await readHeartbeats(client, prefix);
+    const live = liveHostsOf(beats);
+    const roles = rolesByHost(beats);
     // hostQueue → (scheduler id → synced definition)
     const wanted = new Map<string, Map<string, StoredDefinition>>();
+    // Role jobs no live host can run: a placeholder scheduler in the shared queue.
+    const placeholders = new Map<string, StoredDefinition>();
     for (const job of stored.values()) {
       if (job.runOn !== 'all' || !job.enabled || !job.fingerprint) continue;
-      for (const host of live.get(job.queue) ?? []) {
+      const jobRoles = job.roles ?? [];
+      const hosts = [...(live.get(job.queue) ?? [])].filter(
+        (host) => jobRoles.length === 0 || jobRoles.some((role) => roles.get(host)?.has(role)),
+      );
+      if (jobRoles.length > 0 && hosts.length === 0) placeholders.set(job.name, job);
+      for (const host of hosts) {
         const queue = hostQueueName(job.queue, host);
         const ids = wanted.get(queue) ?? new Map<string, StoredDefinition>();
         ids.set(hostSchedulerId(job.name, host), job);
@@ -104,6 +113,7 @@ export async function reconcileHostSchedules(
         await client.srem(hostQueuesKey(prefix), queueName); // nothing left to clean there
       }
     }
+    await reconcilePlaceholders(options, stored, placeholders, queueFor, digests, changes);
     return changes;
   } finally {
     await releaseLock(client, lockKey, token);
@@ -138,15 +148,60 @@ async function upsertHostScheduler(
 }
 
 /**
+ * The shared-queue scheduler of each `runOn: all` job with roles that no live host has
+ * (sync.ts `hasRolePlaceholder`): any worker takes its ticks and records them skipped
+ * (worker/role-guard.ts). Removed as soon as a host with a role is live, whose own
+ * scheduler takes over.
+ */
+async function reconcilePlaceholders(
+  options: HostSchedulesOptions,
+  stored: Map<string, StoredDefinition>,
+  placeholders: Map<string, StoredDefinition>,
+  queueFor: (name: string) => Queue,
+  digests: Record<string, string>,
+  changes: HostScheduleChanges,
+): Promise<void> {
+  const { client, prefix } = options;
+  const digestsKey = metaKey(prefix, META.hostSchedules);
+  for (const job of stored.values()) {
+    if (job.runOn !== 'all' || (job.roles ?? []).length === 0) continue;
+    const queue = queueFor(job.queue);
+    const field = `${job.queue} ${job.name}`;
+    const exists = Boolean(await queue.getJobScheduler(job.name));
+    if (!placeholders.has(job.name)) {
+      if (!exists) continue;
+      await queue.removeJobScheduler(job.name);
+      await client.hdel(digestsKey, field);
+      changes.removed.push(field);
+      continue;
+    }
+    if (exists && digests[field] === job.fingerprint) continue;
+    const local = options.definitions()?.jobs.get(job.name);
+    if (!local || scheduleFingerprint(local, options.retention) !== job.fingerprint) continue;
+    await upsertHostScheduler(queue, job.name, local, options.retention, await redisNow(client));
+    await client.hset(digestsKey, field, job.fingerprint as string);
+    changes.upserted.push(field);
+  }
+}
+
+/** Host → the roles its processes' heartbeats name. */
+function rolesByHost(beats: readonly ProcessBeat[]): Map<string, Set<string>> {
+  const roles = new Map<string, Set<string>>();
+  for (const beat of beats) {
+    const has = roles.get(beat.host) ?? new Set<string>();
+    for (const role of beat.roles ?? []) has.add(role);
+    roles.set(beat.host, has);
+  }
+  return roles;
+}
+
+/**
  * Base queue → hosts with a live worker consuming that host's own queue of it, or a live
  * daemon whose workers will (see daemon.ts).
  */
-async function readLiveHosts(
-  client: RedisClient,
-  prefix: string,
-): Promise<Map<string, Set<string>>> {
+function liveHostsOf(beats: readonly ProcessBeat[]): Map<string, Set<string>> {
   const live = new Map<string, Set<string>>();
-  for (const beat of await readHeartbeats(client, prefix)) {
+  for (const beat of beats) {
     for (const queue of beat.queues) {
       const { base, host } = splitHostQueue(queue);
       if (host !== beat.host) continue;

@@ -23,7 +23,9 @@ export function recordEvents(bus: JobsEventBus, sinks: MetricSinks): void {
   bus.on('job:started', (e) => {
     // Only a tick's first attempt has a scheduled time; retries start when their backoff says.
     if (e.scheduledAt === undefined) return;
-    runs.observeLag(e.queue, label(e.name), Math.max(0, e.startedAt - e.scheduledAt) / 1000);
+    // The jitter is a chosen delay, not lag: lag is measured from the jittered start.
+    const startAt = e.scheduledAt + (e.jitterMs ?? 0);
+    runs.observeLag(e.queue, label(e.name), Math.max(0, e.startedAt - startAt) / 1000);
   });
   bus.on('job:completed', (e) => {
     const name = label(e.name);

@@ -6,6 +6,7 @@ import { didYouMean } from '../definitions/suggest.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
 import { RedisUnavailableError, UsageError } from '../errors.js';
 import { openQueue } from '../redis/bull.js';
+import { roleQueueName } from '../hosts/host-queues.js';
 import { describeTarget } from '../redis/connection.js';
 import { existsSync } from 'node:fs';
 import { runOptions } from '../schedule/job-options.js';
@@ -77,8 +78,11 @@ export class JobsClient {
       completedMs: this.settings.completedRetentionMs,
       failedMs: this.settings.failedRetentionMs,
     };
+    // A job with roles goes straight to its role queue, which only hosts with a role
+    // consume, so that the id returned is that of the run (run-job waits on it).
+    const queueName = job.roles.length > 0 ? roleQueueName(job.queue, job.roles) : job.queue;
     try {
-      const added = await this.queue(job.queue).add(
+      const added = await this.queue(queueName).add(
         job.name,
         data === undefined ? job.data : data,
         {
@@ -86,11 +90,11 @@ export class JobsClient {
           ...options,
         },
       );
-      return { id: added.id ?? '', name: job.name, queue: job.queue };
+      return { id: added.id ?? '', name: job.name, queue: queueName };
     } catch (error) {
       // A producer's connection gives up after a few reconnects, and stays closed: drop
       // the queue, so that the next call opens a new one once Redis is back.
-      this.discard(job.queue);
+      this.discard(queueName);
       throw new RedisUnavailableError(
         `cannot enqueue '${name}' on ${describeTarget(this.settings.redis)}: ${(error as Error).message}`,
         {

@@ -104,16 +104,18 @@ export async function extendHeldRun(queue: Queue, run: HeldRun, durationMs: numb
 }
 
 /**
- * Back to the queue, due at once, this start not counted (SPEC §5: a stop past its
- * timeout returns its runs uncounted). BullMQ counts a start when it hands a job out
- * (`ats`), so the start is taken back too.
+ * Back to the queue, due at once or at `dueAt`, this start not counted (SPEC §5: a stop
+ * past its timeout returns its runs uncounted; a jittered tick taken at its due time
+ * waits for its start). BullMQ counts a start when it hands a job out (`ats`), so the
+ * start is taken back too.
  */
 export async function returnRun(
   client: RedisClient,
   prefix: string,
   job: Job,
   token: string,
+  dueAt = Date.now(),
 ): Promise<void> {
-  await job.moveToDelayed(Date.now(), token);
+  await job.moveToDelayed(dueAt, token);
   await client.hincrby(bullJobKey(prefix, job.queueName, job.id ?? ''), 'ats', -1);
 }

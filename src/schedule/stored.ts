@@ -16,6 +16,8 @@ export interface StoredDefinition {
   enabled: boolean;
   /** `all`: per-host schedulers (hosts/host-schedules.ts) instead of one shared one. */
   runOn: 'one' | 'all';
+  /** Only hosts with one of these roles run it (absent from records before roles). */
+  roles?: string[];
   /** Digest of the scheduled job as synced; null for on-demand and disabled jobs. */
   fingerprint: string | null;
   syncedAt: number;

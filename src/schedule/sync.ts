@@ -6,6 +6,7 @@ import { openQueue } from '../redis/bull.js';
 import type { RedisClient } from '../redis/connection.js';
 import { redisNow } from '../redis/clock.js';
 import { META, metaKey } from '../redis/keys.js';
+import { hostQueuesKey, roleQueueName } from '../hosts/host-queues.js';
 import { acquireLock, releaseLock } from './sync-lock.js';
 import { parseStored, storedDefinitionsKey, type StoredDefinition } from './stored.js';
 import { repeatOptions, runOptions, scheduleFingerprint, type Retention } from './job-options.js';
@@ -85,10 +86,18 @@ export async function syncSchedules(options: {
       for (const scheduler of await queue.getJobSchedulers(0, -1)) {
         const id = scheduler.id ?? scheduler.key;
         if (wanted.get(id)?.queue === queueName) continue;
+        const job = definitions.jobs.get(id);
+        if (job && hasRolePlaceholder(job) && job.queue === queueName) continue;
         await queue.removeJobScheduler(id);
         result.removed.push(id);
       }
     }
+
+    // Role queues are listed with the host queues, so that pause, pending and status see them.
+    const roleQueues = [...definitions.jobs.values()]
+      .filter((job) => job.enabled && job.roles.length > 0)
+      .map((job) => roleQueueName(job.queue, job.roles));
+    if (roleQueues.length > 0) await client.sadd(hostQueuesKey(prefix), ...roleQueues);
 
     const records = [...definitions.jobs.values()].map((job) =>
       toStored(job, isScheduled(job) ? scheduleFingerprint(job, retention) : null, now),
@@ -122,6 +131,7 @@ function toStored(
     timezone: job.timezone,
     enabled: job.enabled,
     runOn: job.runOn,
+    roles: [...job.roles],
     fingerprint,
     syncedAt,
   };
@@ -129,4 +139,13 @@ function toStored(
 
 function isScheduled(job: JobDefinition): boolean {
   return job.enabled && job.schedule.kind !== 'none';
+}
+
+/**
+ * A `runOn: all` job with roles has a scheduler of its own name in its shared queue while
+ * no live host has one of its roles, so its ticks are recorded as skipped: the host
+ * schedule keeper (hosts/host-schedules.ts) adds and removes it, and sync leaves it be.
+ */
+export function hasRolePlaceholder(job: JobDefinition): boolean {
+  return isScheduled(job) && job.runOn === 'all' && job.roles.length > 0;
 }

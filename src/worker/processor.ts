@@ -8,10 +8,12 @@ import type { Logger } from '../logging/logger.js';
 import { splitHostQueue } from '../hosts/host-queues.js';
 import type { PauseGuard } from './pause-guard.js';
 import type { RunDecision, RunGuard } from './run-guard.js';
+import type { RoleDecision, RoleGuard } from './role-guard.js';
 import { runCommand } from './run-command.js';
 import { runModule } from './run-module.js';
 import { attemptsOf } from '../queue/held-runs.js';
 import { RunAbort } from './run-abort.js';
+import { JITTER_SLACK_MS, jitterOffsetMs } from './jitter.js';
 import type { RunInput } from './run-input.js';
 
 export interface ProcessorDeps {
@@ -22,8 +24,13 @@ export interface ProcessorDeps {
   pauseGuard?: PauseGuard;
   /** `missed: skip` and `overlap: forbid`; without it every job runs as missed: once, overlap: allow. */
   runGuard?: RunGuard;
-  /** Puts a stopped run back in the queue, its start not counted; without it the run fails. */
-  returnUncounted?: (job: Job, token: string) => Promise<void>;
+  /** `roles`: run here, hand to a host with a role, or skip; without it every job runs here. */
+  roleGuard?: RoleGuard;
+  /**
+   * Puts a run back in the queue, due at `dueAt` (default: now), its start not counted;
+   * without it a stopped run fails and `jitter` is not applied.
+   */
+  returnUncounted?: (job: Job, token: string, dueAt?: number) => Promise<void>;
 }
 
 /**
@@ -37,6 +44,7 @@ export function createProcessor({
   log,
   pauseGuard,
   runGuard,
+  roleGuard,
   returnUncounted,
 }: ProcessorDeps) {
   const known = [...definitions.jobs.keys()].sort().join(', ');
@@ -63,6 +71,39 @@ export function createProcessor({
       }
       return { skipped: skipped.length, reason: 'queue paused' };
     }
+    const definition = definitions.jobs.get(job.name);
+    const jitterMs = jitterOf(job, definition);
+    if (jitterMs !== undefined && token && returnUncounted) {
+      const startAt = (scheduledTime(job) as number) + jitterMs;
+      if (Date.now() < startAt - JITTER_SLACK_MS) {
+        // Taken at its due time, which made BullMQ create the next tick; now it waits
+        // for its own start, this take not counted as an attempt.
+        await returnUncounted(job, token, startAt);
+        throw new DelayedError();
+      }
+    }
+    if (definition?.enabled && definition.roles.length > 0 && roleGuard) {
+      let roles: RoleDecision;
+      try {
+        roles = await roleGuard.decide(job, definition);
+      } catch (error) {
+        const message = `could not tell which live host has its roles: ${errorMessage(error)}`;
+        return failUnstarted(
+          ref,
+          new Error(message, { cause: error }),
+          ref.attempt < attemptsOf(job),
+        );
+      }
+      if (roles.action === 'skip') {
+        bus.emit('job:skipped', { ...ref, reason: roles.reason });
+        return { skipped: 1, reason: roles.reason };
+      }
+      if (roles.action === 'forward') {
+        // Not a run: the tick's run is the forwarded job's, recorded where it runs.
+        await roleGuard.forward(job, roles.queue);
+        return { forwarded: roles.queue };
+      }
+    }
     // Every start counts as an attempt (SPEC §5), also one whose worker vanished before it
     // could say how it ended (BullMQ's stalled check then hands the job out again). A job
     // retried by hand after it failed (its starts all ended) runs, as it was asked to.
@@ -77,7 +118,6 @@ export function createProcessor({
         false,
       );
     }
-    const definition = definitions.jobs.get(job.name);
     let decision: RunDecision = { run: true };
     try {
       if (definition?.enabled && runGuard) decision = await runGuard.decide(job, definition);
@@ -92,7 +132,7 @@ export function createProcessor({
     }
     const lease = decision.lease;
     try {
-      return await runJob(job, token, ref, definition);
+      return await runJob(job, token, ref, definition, jitterMs);
     } finally {
       await lease?.release();
     }
@@ -111,10 +151,16 @@ export function createProcessor({
     token: string | undefined,
     ref: JobRef,
     definition: JobDefinition | undefined,
+    jitterMs: number | undefined,
   ): Promise<unknown> {
     const startedAt = Date.now();
     const scheduledAt = ref.attempt === 1 ? scheduledTime(job) : undefined;
-    bus.emit('job:started', { ...ref, startedAt, scheduledAt });
+    bus.emit('job:started', {
+      ...ref,
+      startedAt,
+      scheduledAt,
+      ...(scheduledAt !== undefined && jitterMs !== undefined ? { jitterMs } : {}),
+    });
     const finish = (error: unknown): never => {
       const durationMs = Date.now() - startedAt;
       const message = error instanceof Error ? error.message : String(error);
@@ -246,9 +292,22 @@ class JobRunInput implements RunInput {
   }
 }
 
-/** The time a scheduler's tick was due, from its job id. */
+/**
+ * This tick's jitter, when its job has one and this is the tick's first try (a retry
+ * starts when its backoff says, a run recovered after a crash at once).
+ */
+function jitterOf(job: Job, definition: JobDefinition | undefined): number | undefined {
+  if (!definition?.jitterMs || job.attemptsMade > 0) return undefined;
+  if (scheduledTime(job) === undefined) return undefined;
+  return jitterOffsetMs(job.id as string, definition.jitterMs);
+}
+
+/**
+ * The time a scheduler's tick was due, from its job id; a tick forwarded to a role queue
+ * (role-guard.ts) keeps its id, so its lag and jitter are counted from the same time.
+ */
 function scheduledTime(job: Job): number | undefined {
-  if (!job.repeatJobKey || !job.id) return undefined;
+  if (!job.id) return undefined;
   return parseTickJobId(job.id)?.tick;
 }
 

@@ -4,7 +4,7 @@ import { redisNow } from '../redis/clock.js';
 import type { RedisClient } from '../redis/connection.js';
 import { isMissedTick } from './missed.js';
 import { acquireOverlapLock, type OverlapLease } from './overlap-lock.js';
-import { tickTime } from './pause-guard.js';
+import { parseTickJobId } from '../redis/keys.js';
 
 /** A run may go ahead (with the lease to release when it ends), or is skipped, and why. */
 export type RunDecision = { run: true; lease?: OverlapLease } | { run: false; reason: string };
@@ -22,7 +22,8 @@ export class RunGuard {
   ) {}
 
   async decide(job: Job, definition: JobDefinition): Promise<RunDecision> {
-    const tick = tickTime(job);
+    // From the id, not the scheduler: a tick forwarded to a role queue is checked alike.
+    const tick = job.id ? parseTickJobId(job.id)?.tick : undefined;
     // A first try only: a retry or a run recovered after a crash is not a missed tick.
     if (tick !== undefined && job.attemptsMade === 0 && job.stalledCounter === 0) {
       if (

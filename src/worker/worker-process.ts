@@ -21,6 +21,7 @@ import { countDueJobs } from '../queue/inspect.js';
 import { LimitWatcher, type RecycleLimits } from './limits.js';
 import { PauseGuard } from './pause-guard.js';
 import { RunGuard } from './run-guard.js';
+import { RoleGuard } from './role-guard.js';
 import { JobsWorker } from './worker.js';
 import { EventLoopWatch } from './event-loop-watch.js';
 
@@ -61,6 +62,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   const loopWatch = forked ? undefined : new EventLoopWatch();
   loopWatch?.start();
   const recorder = recordRuns(bus, client, settings.prefix, log);
+  const roleGuard = new RoleGuard(client, settings.prefix, settings.redis, settings.hostRoles);
   const worker = new JobsWorker({
     target: settings.redis,
     prefix: settings.prefix,
@@ -73,6 +75,8 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     pauseGuard: new PauseGuard(client, settings.prefix),
     runGuard: new RunGuard(client, settings.prefix),
     hostId: settings.hostId,
+    hostRoles: settings.hostRoles,
+    roleGuard,
     client,
     loopWatch,
     // The daemon finds this process's runs in Redis by these ids, should it die or block.
@@ -85,6 +89,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     prefix: settings.prefix,
     role: 'worker',
     host: settings.hostId,
+    roles: settings.hostRoles,
     queues: worker.queues,
     bus,
     // Forked by a daemon (which sets the slot): name it, so status can group them.
@@ -158,6 +163,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   stopAliveBeat();
   await loopWatch?.stop();
   if (emptyTimer) clearInterval(emptyTimer);
+  await roleGuard.stop();
   await relay?.flush();
   await stopMetrics?.();
   await recorder.flush();

@@ -10,6 +10,7 @@ import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import type { PauseGuard } from './pause-guard.js';
 import type { RunGuard } from './run-guard.js';
+import type { RoleGuard } from './role-guard.js';
 import { createProcessor } from './processor.js';
 import type { EventLoopWatch } from './event-loop-watch.js';
 import { Watchdog, type QueueActivity } from './watchdog.js';
@@ -57,6 +58,9 @@ export interface JobsWorkerOptions {
   runGuard?: RunGuard;
   /** This host's id: its workers also consume its own queues of `runOn: all` jobs. */
   hostId?: string;
+  /** This host's roles: its workers also consume the role queues of jobs with one of them. */
+  hostRoles?: readonly string[];
+  roleGuard?: RoleGuard;
   /** A connection for the stuck-worker watchdog (watchdog.ts); without it, none runs. */
   client?: RedisClient;
   /** Watches this process's own event loop (a worker with no daemon watching it). */
@@ -81,7 +85,8 @@ export class JobsWorker {
     this.processor = createProcessor({
       ...options,
       returnUncounted: options.client
-        ? (job, token) => returnRun(options.client as RedisClient, options.prefix, job, token)
+        ? (job, token, dueAt) =>
+            returnRun(options.client as RedisClient, options.prefix, job, token, dueAt)
         : undefined,
     });
     const fromDefinitions = [
@@ -94,7 +99,7 @@ export class JobsWorker {
           ? fromDefinitions
           : ['default'];
     this.queues = options.hostId
-      ? withHostQueues(queues, options.definitions, options.hostId)
+      ? withHostQueues(queues, options.definitions, options.hostId, options.hostRoles)
       : queues;
   }
 

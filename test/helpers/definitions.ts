@@ -16,6 +16,8 @@ export function sampleJob(
     schedule,
     handler: { kind: 'module', spec: './x.js', path: '/x.js' },
     enabled: true,
+    jitterMs: 0,
+    roles: [],
     data: undefined,
     source: 'jobs.yaml:1:1',
     ...overrides,

@@ -23,13 +23,19 @@ export class TestHosts {
     return path.join(this.options.dir, 'runs.jsonl');
   }
 
-  start(host: string, workers = 1): CliProcess {
+  start(host: string, workers = 1, env: NodeJS.ProcessEnv = {}): CliProcess {
     const { dir, prefix, redisEnv } = this.options;
     const daemon = CliProcess.start(
       ['start', '--config', path.join(dir, 'jobs.yaml'), '--workers', String(workers)],
       {
         cwd: dir,
-        env: { ...redisEnv, JOBS_PREFIX: prefix, JOBS_HOST_ID: host, RUNS_FILE: this.runsFile },
+        env: {
+          ...redisEnv,
+          JOBS_PREFIX: prefix,
+          JOBS_HOST_ID: host,
+          RUNS_FILE: this.runsFile,
+          ...env,
+        },
       },
     );
     this.running.add(daemon);

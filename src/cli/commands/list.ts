@@ -8,6 +8,7 @@ import { withContext, type CliContext } from '../context.js';
 import { wholeNumberFlag } from '../flags.js';
 import { hostSchedulerId, listHostQueues, splitHostQueue } from '../../hosts/host-queues.js';
 import { environmentHelp } from '../environment-help.js';
+import { readLiveRoles, unservedReason } from '../../hosts/host-roles.js';
 import { formatInZone, formatMs, formatTime, printJson } from '../output.js';
 import { printTable } from '../table.js';
 
@@ -17,6 +18,10 @@ interface ListRow {
   schedule: string | null;
   timezone: string;
   enabled: boolean;
+  /** Only hosts with one of these roles run it; empty: any host. */
+  roles: string[];
+  /** Set when no live host has any of its roles: its ticks are recorded as skipped. */
+  noLiveHost: string | null;
   /** ISO times in UTC; the table also shows them in the job's zone. */
   nextRuns: string[];
   lastRun: { status: string; startedAt: string; durationMs: number; id: string } | null;
@@ -38,6 +43,7 @@ export function registerList(program: Command): void {
           a.name.localeCompare(b.name),
         );
         const lastRuns = await readLastRuns(context.client, context.prefix);
+        const liveRoles = await readLiveRoles(context.client, context.prefix);
         const rows: ListRow[] = [];
         for (const definition of stored) {
           const next = definition.fingerprint ? await findNextTick(context, definition) : undefined;
@@ -48,6 +54,8 @@ export function registerList(program: Command): void {
             schedule: describeSchedule(definition),
             timezone: definition.timezone,
             enabled: definition.enabled,
+            roles: definition.roles ?? [],
+            noLiveHost: unservedReason(definition, liveRoles),
             nextRuns: next
               ? nextRuns(definition, next, flags.next).map((ms) => new Date(ms).toISOString())
               : [],
@@ -75,6 +83,7 @@ export function registerList(program: Command): void {
             'QUEUE',
             'SCHEDULE',
             'ENABLED',
+            'ROLES',
             flags.next > 1 ? 'NEXT RUNS' : 'NEXT RUN',
             'LAST RUN',
           ],
@@ -83,6 +92,9 @@ export function registerList(program: Command): void {
             row.queue,
             row.schedule ?? 'on demand',
             row.enabled ? 'yes' : 'no',
+            row.noLiveHost
+              ? `${row.roles.join(',')}: ${row.noLiveHost}`
+              : row.roles.join(',') || '-',
             row.nextRuns.map((iso) => describeTime(Date.parse(iso), row.timezone)).join('\n') ||
               '-',
             row.lastRun

@@ -7,6 +7,7 @@ import {
 } from '../../heartbeat/heartbeat.js';
 import { countQueues } from '../../queue/inspect.js';
 import { withContext } from '../context.js';
+import { liveRolesOf, unservedReason } from '../../hosts/host-roles.js';
 import { environmentHelp } from '../environment-help.js';
 import { formatAge, isoTime, printJson } from '../output.js';
 import { printTable } from '../table.js';
@@ -26,16 +27,32 @@ export function registerStatus(program: Command): void {
     .action((flags: StatusFlags, command: Command) =>
       withContext(command, async (context) => {
         const processes = await readHeartbeats(context.client, context.prefix);
+        const live = liveRolesOf(processes);
+        const unserved = [...(await context.stored()).values()].flatMap((definition) => {
+          const reason = unservedReason(definition, live);
+          return reason ? [{ name: definition.name, roles: definition.roles ?? [], reason }] : [];
+        });
         const queues = await countQueues(
           context.client,
           context.prefix,
           await context.queueNames(),
         );
-        if (flags.json) return printJson({ processes: processes.map(beatToJson), queues });
+        if (flags.json)
+          return printJson({ processes: processes.map(beatToJson), queues, unserved });
         if (processes.length === 0) process.stdout.write('no live daemon or worker\n');
         else
           printTable(
-            ['HOST', 'PID', 'ROLE', 'STATE', 'VERSION', 'UPTIME', 'JOBS DONE', 'CURRENT JOB'],
+            [
+              'HOST',
+              'PID',
+              'ROLE',
+              'STATE',
+              'VERSION',
+              'UPTIME',
+              'JOBS DONE',
+              'HOST ROLES',
+              'CURRENT JOB',
+            ],
             processes.map((beat) => [
               beat.host,
               beat.pid,
@@ -44,6 +61,7 @@ export function registerStatus(program: Command): void {
               beat.version,
               formatAge(beat.startedAt),
               beat.role === 'worker' ? beat.jobsDone : '-',
+              beat.roles?.join(',') || '-',
               beat.current
                 .map((job) => `${job.name} ${job.id} (${formatAge(job.since)})`)
                 .join('\n') || '-',
@@ -63,6 +81,13 @@ export function registerStatus(program: Command): void {
             q.completed,
           ]),
         );
+        if (unserved.length > 0) {
+          process.stdout.write('\n');
+          printTable(
+            ['JOB', 'ROLES', 'NOT RUN'],
+            unserved.map((job) => [job.name, job.roles.join(','), job.reason]),
+          );
+        }
       }),
     );
 }
