@@ -87,7 +87,13 @@ describe('--help lists the environment each command reads', () => {
     'JOBS_CONFIG',
     'LOG_LEVEL',
   ];
-  const PROCESS = [...REDIS, 'JOBS_HOST_ID', 'JOBS_LOG_FORMAT', 'JOBS_STOP_TIMEOUT'];
+  const PROCESS = [
+    ...REDIS,
+    'JOBS_HOST_ID',
+    'JOBS_HOST_ROLES',
+    'JOBS_LOG_FORMAT',
+    'JOBS_STOP_TIMEOUT',
+  ];
 
   it.each([
     ['start', [...PROCESS, ...exampleVariables()]],
