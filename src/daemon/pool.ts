@@ -188,7 +188,10 @@ export class WorkerPool {
     for (const old of slot.retiring) {
       if (old.toldToRestart) continue;
       old.toldToRestart = true;
-      old.send(RESTART_MESSAGE);
+      // One still starting may not listen for messages yet; it holds a SIGTERM until it
+      // can stop cleanly (process/signals.ts), which is the same graceful stop.
+      if (old.readyAt === undefined) old.process.kill('SIGTERM');
+      else old.send(RESTART_MESSAGE);
     }
   }
 

@@ -7,7 +7,8 @@ import { describeTarget } from './connection.js';
  * is closed." from connect() and the real cause (a WRONGPASS reply, ECONNREFUSED) only on
  * its 'error' event: callers keep the last one of those and pass it here.
  */
-type Fault = 'wrong-password' | 'no-password' | 'refused' | 'timeout' | 'host-not-found' | 'other';
+type Fault =
+  'wrong-password' | 'no-password' | 'refused' | 'reset' | 'timeout' | 'host-not-found' | 'other';
 
 function faultOf(error: Error): Fault {
   const code = (error as NodeJS.ErrnoException).code;
@@ -15,6 +16,8 @@ function faultOf(error: Error): Fault {
   if (/\bWRONGPASS\b|invalid password/.test(error.message)) return 'wrong-password';
   if (/\bNOAUTH\b/.test(error.message)) return 'no-password';
   if (code === 'ECONNREFUSED') return 'refused';
+  // An open connection to a server that died: the first error of most outages.
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset';
   if (code === 'ETIMEDOUT' || /\bETIMEDOUT\b/.test(error.message)) return 'timeout';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host-not-found';
   return 'other';
@@ -24,6 +27,7 @@ const CAUSES: Readonly<Record<Exclude<Fault, 'other'>, string>> = {
   'wrong-password': 'password refused',
   'no-password': 'password required',
   refused: 'connection refused',
+  reset: 'connection reset by the server',
   timeout: 'timeout',
   'host-not-found': 'host not found',
 };

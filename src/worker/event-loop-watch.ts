@@ -10,7 +10,8 @@ import { Worker as Thread } from 'node:worker_threads';
  * deadline plus GRACE_MS writes one log line and kills the process (SIGKILL: nothing
  * gentler reaches a blocked loop). Its supervisor starts a new one; BullMQ's stalled check
  * returns the run, and that start counts as an attempt (processor.ts).
- * Cost: one small thread (a few MB) and a 250 ms timer; nothing per job but two writes.
+ * Cost: one small thread (about 11 MB of RSS, measured) and a 250 ms timer; per job, two
+ * writes to shared memory. A forked worker has none: its daemon watches it for free.
  */
 const TICK_MS = 250;
 const CHECK_MS = 500;
