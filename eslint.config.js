@@ -16,4 +16,36 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  // Layers, top to bottom: cli → daemon → worker → the rest (queue, schedule, hosts, runs,
+  // metrics, heartbeat, redis, config, definitions, process, …). A lower layer never
+  // imports an upper one; a signal or a message goes through process/ instead.
+  layer('src/daemon/**/*.ts', ['cli']),
+  layer('src/worker/**/*.ts', ['cli', 'daemon']),
+  {
+    files: ['src/**/*.ts'],
+    // index.ts is the package's public entry, a top layer like cli/.
+    ignores: ['src/index.ts', 'src/cli/**', 'src/daemon/**', 'src/worker/**'],
+    ...layerRule(['cli', 'daemon', 'worker']),
+  },
 );
+
+/** Files under `glob` may not import from the folders `above` them. */
+function layer(glob, above) {
+  return { files: [glob], ...layerRule(above) };
+}
+
+function layerRule(above) {
+  return {
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: above.map((folder) => ({
+            regex: `^\\.\\.?/(\\.\\./)*${folder}/`,
+            message: `src/${folder}/ is an upper layer: a lower one may not import it (see eslint.config.js)`,
+          })),
+        },
+      ],
+    },
+  };
+}
