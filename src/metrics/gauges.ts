@@ -50,25 +50,33 @@ export function createRedisUpGauge(registry: Registry, up: () => boolean): void 
 }
 
 export function createKillsCounter(registry: Registry): Counter<'reason'> {
-  const counter = new Counter({
-    name: 'jobs_workers_killed_total',
-    help: 'Worker processes the daemon killed outright, by reason (blocked: a handler blocked the event loop past its timeout; stop-timeout: did not stop in time).',
-    labelNames: ['reason'],
-    registers: [registry],
-  });
-  for (const reason of KILL_REASONS) counter.inc({ reason }, 0);
-  return counter;
+  return reasonCounter(
+    registry,
+    'jobs_workers_killed_total',
+    'Worker processes the daemon killed outright, by reason (blocked: a handler blocked the event loop past its timeout; stop-timeout: did not stop in time).',
+    KILL_REASONS,
+  );
 }
 
 export function createRestartsCounter(registry: Registry): Counter<'reason'> {
-  const counter = new Counter({
-    name: 'jobs_worker_restarts_total',
-    help: 'Worker processes the daemon restarted, by reason.',
-    labelNames: ['reason'],
-    registers: [registry],
-  });
-  // Present from the start, so the first crash is an increase and not a new series.
-  for (const reason of RESTART_REASONS) counter.inc({ reason }, 0);
+  return reasonCounter(
+    registry,
+    'jobs_worker_restarts_total',
+    'Worker processes the daemon restarted, by reason.',
+    RESTART_REASONS,
+  );
+}
+
+/** A counter by reason, every known reason present from the start at 0. */
+function reasonCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  reasons: readonly string[],
+): Counter<'reason'> {
+  const counter = new Counter({ name, help, labelNames: ['reason'], registers: [registry] });
+  // Present from the start, so the first event is an increase and not a new series.
+  for (const reason of reasons) counter.inc({ reason }, 0);
   return counter;
 }
 
