@@ -3,23 +3,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { CliProcess, runCli, uniquePrefix, writeProject } from '../helpers/cli.js';
-import { OperatorProject, SWITCHABLE_HANDLER } from '../helpers/operator.js';
+import { CliProcess, runCli, writeProject } from '../helpers/cli.js';
+import { switchableProjects } from '../helpers/operator.js';
 import { TestRedis } from '../helpers/redis-server.js';
 
 const redisUrl = inject('redisUrl');
-const projects: OperatorProject[] = [];
-
-afterEach(async () => {
-  await Promise.all(projects.splice(0).map((project) => project.stopAll()));
-});
-
-function makeProject(jobs = `jobs:\n  flaky:\n    module: ./flaky.js\n`): OperatorProject {
-  const dir = writeProject({ 'jobs.yaml': jobs, 'flaky.js': SWITCHABLE_HANDLER });
-  const project = new OperatorProject(dir, uniquePrefix(), redisUrl);
-  projects.push(project);
-  return project;
-}
+const newProject = switchableProjects(redisUrl);
+const makeProject = (jobs = `jobs:\n  flaky:\n    module: ./flaky.js\n`, url?: string) =>
+  newProject(jobs, url);
 
 describe('run-job', () => {
   it('prints a failure once: the outcome on stdout, the error on stderr', async () => {
@@ -131,16 +122,11 @@ describe('a Redis that may evict keys', () => {
     const admin = new Redis(server.url);
     await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
     admin.disconnect();
-    const dir = writeProject({
-      'jobs.yaml': `jobs:\n  flaky:\n    module: ./flaky.js\n`,
-      'flaky.js': SWITCHABLE_HANDLER,
-    });
-    const project = new OperatorProject(dir, uniquePrefix(), server.url);
-    projects.push(project);
-    const daemon: CliProcess = project.startDaemon(['--workers', '2']);
+    const evicting = makeProject(undefined, server.url);
+    const daemon: CliProcess = evicting.startDaemon(['--workers', '2']);
     await daemon.waitFor((line) => line.msg === 'daemon started');
     // The workers open their BullMQ connections when they take a job.
-    expect((await project.jobs(['run-job', 'flaky'])).code).toBe(0);
+    expect((await evicting.jobs(['run-job', 'flaky'])).code).toBe(0);
     expect(await daemon.stop()).toBe(0);
     const logged = daemon.lines.filter((line) => JSON.stringify(line).includes('allkeys-lru'));
     expect(logged.map((line) => line.msg)).toEqual([

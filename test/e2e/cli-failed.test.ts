@@ -1,8 +1,7 @@
 import { writeFileSync, rmSync } from 'node:fs';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { uniquePrefix, writeProject } from '../helpers/cli.js';
+import { describe, expect, inject, it } from 'vitest';
 import { readRuns } from '../helpers/fixtures.js';
-import { eventually, OperatorProject, SWITCHABLE_HANDLER } from '../helpers/operator.js';
+import { eventually, switchableProjects } from '../helpers/operator.js';
 import type { FailedRow } from '../../src/queue/inspect.js';
 import type { RunRecord } from '../../src/runs/records.js';
 
@@ -10,21 +9,9 @@ import type { RunRecord } from '../../src/runs/records.js';
 type HistoryJson = Omit<RunRecord, 'startedAt' | 'detail'> & { startedAt: string; detail: unknown };
 
 const redisUrl = inject('redisUrl');
-const projects: OperatorProject[] = [];
-
-afterEach(async () => {
-  await Promise.all(projects.splice(0).map((project) => project.stopAll()));
-});
-
-function makeProject(): OperatorProject {
-  const dir = writeProject({
-    'jobs.yaml': `jobs:\n  flaky:\n    module: ./flaky.js\n    data: { sleepMs: 50 }\n`,
-    'flaky.js': SWITCHABLE_HANDLER,
-  });
-  const project = new OperatorProject(dir, uniquePrefix(), redisUrl);
-  projects.push(project);
-  return project;
-}
+const newProject = switchableProjects(redisUrl);
+const makeProject = () =>
+  newProject(`jobs:\n  flaky:\n    module: ./flaky.js\n    data: { sleepMs: 50 }\n`);
 
 describe('jobs failed, retry, prune and history', () => {
   it('lists a failure by its first line, retries it, prunes, and shows history newest first', async () => {

@@ -1,19 +1,12 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { uniquePrefix, writeProject } from '../helpers/cli.js';
+import { describe, expect, inject, it } from 'vitest';
 import { readRuns } from '../helpers/fixtures.js';
-import { eventually, OperatorProject, SWITCHABLE_HANDLER } from '../helpers/operator.js';
+import { eventually, switchableProjects } from '../helpers/operator.js';
 
 const redisUrl = inject('redisUrl');
-const projects: OperatorProject[] = [];
-
-afterEach(async () => {
-  await Promise.all(projects.splice(0).map((project) => project.stopAll()));
-});
-
-function makeProject(): OperatorProject {
-  const dir = writeProject({
-    'jobs.yaml': `jobs:
+const newProject = switchableProjects(redisUrl);
+const makeProject = () =>
+  newProject(`jobs:
   flaky:
     module: ./flaky.js
     attempts: 2
@@ -22,13 +15,7 @@ function makeProject(): OperatorProject {
   steady:
     every: 1h
     module: ./flaky.js
-`,
-    'flaky.js': SWITCHABLE_HANDLER,
-  });
-  const project = new OperatorProject(dir, uniquePrefix(), redisUrl);
-  projects.push(project);
-  return project;
-}
+`);
 
 /** `2026-12-03T03:00:00.123Z`: what every time in --json looks like. */
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { expect } from 'vitest';
-import { CliProcess, runCli, type CliResult } from './cli.js';
+import { afterEach, expect } from 'vitest';
+import { CliProcess, runCli, uniquePrefix, writeProject, type CliResult } from './cli.js';
 
 /**
  * A module handler for the operator tests: records each run in $RUNS_FILE, sleeps
@@ -93,4 +93,23 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs}ms`);
     await sleep(250);
   }
+}
+
+/**
+ * Projects whose jobs run SWITCHABLE_HANDLER as `./flaky.js`, each with its own prefix,
+ * every one stopped after each test. Call at the top of a test file.
+ */
+export function switchableProjects(
+  redisUrl: string,
+): (jobsYaml: string, url?: string) => OperatorProject {
+  const projects: OperatorProject[] = [];
+  afterEach(async () => {
+    await Promise.all(projects.splice(0).map((project) => project.stopAll()));
+  });
+  return (jobsYaml, url = redisUrl) => {
+    const dir = writeProject({ 'jobs.yaml': jobsYaml, 'flaky.js': SWITCHABLE_HANDLER });
+    const project = new OperatorProject(dir, uniquePrefix(), url);
+    projects.push(project);
+    return project;
+  };
 }
