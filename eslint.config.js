@@ -16,6 +16,11 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  // The admin page's scripts run in the browser, not in Node.
+  {
+    files: ['src/web/page/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
   // Layers, top to bottom: cli → daemon → worker → the rest (queue, schedule, hosts, runs,
   // metrics, heartbeat, redis, config, definitions, process, …). A lower layer never
   // imports an upper one; a signal or a message goes through process/ instead.

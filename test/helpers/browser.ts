@@ -106,8 +106,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** How far the document is wider than the viewport (0: no page-wide horizontal scroll). */
-export function horizontalOverflow(page: Page): Promise<number> {
-  return page.evaluate(
-    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+export async function horizontalOverflow(page: Page): Promise<number> {
+  // A string, evaluated in the page: the tests' TypeScript has no DOM types (it is Node code).
+  return Number(
+    await page.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    ),
   );
 }
