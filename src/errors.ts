@@ -97,3 +97,17 @@ export class CommandFailedError extends JobsError {
     super(message, { code: 'ECOMMAND', exitCode: EXIT.failed });
   }
 }
+
+/** HTTP statuses the admin page's API answers with besides 2xx. */
+export type WebErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 415 | 421 | 500 | 503;
+
+/** A request to the admin page or its API that cannot be served: its status and why, in one sentence. */
+export class WebRequestError extends JobsError {
+  constructor(
+    readonly status: WebErrorStatus,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, { code: 'EWEB', exitCode: EXIT.failed, cause: options.cause });
+  }
+}

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { loadSettings, type Settings } from '../config/settings.js';
-import { listHostQueues } from '../hosts/host-queues.js';
+import { queueNamesOf } from '../queue/queue-names.js';
 import { connectProducer, type RedisClient } from '../redis/connection.js';
 import { readStored, type StoredDefinition } from '../schedule/stored.js';
 
@@ -41,10 +41,7 @@ export class CliContext {
    * per-host queues of its `runOn: all` jobs (`default@web-1`).
    */
   async queueNames(only: readonly string[] = []): Promise<string[]> {
-    const synced = new Set([...(await this.stored()).values()].map((job) => job.queue));
-    const names = only.length > 0 ? new Set(only) : synced.size > 0 ? synced : new Set(['default']);
-    const hostQueues = await listHostQueues(this.client, this.prefix, names);
-    return [...[...names].sort(), ...hostQueues];
+    return queueNamesOf(this.client, this.prefix, await this.stored(), only);
   }
 
   async queue(name: string): Promise<Queue> {

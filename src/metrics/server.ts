@@ -15,6 +15,11 @@ export interface MetricsServerOptions {
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   token: string | undefined;
   source: MetricsSource;
+  /**
+   * Every other path goes here (the admin page, when JOBS_WEB is on); without it they
+   * answer 404.
+   */
+  fallback?: (request: IncomingMessage, response: ServerResponse) => void;
 }
 
 /**
@@ -79,6 +84,7 @@ export class MetricsServer {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/metrics' && path !== '/healthz' && path !== '/readyz') {
+      if (this.options.fallback) return this.options.fallback(request, response);
       return respond(response, 404, 'not found: try /metrics, /healthz or /readyz');
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {

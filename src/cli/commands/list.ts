@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
-import { nextCronRuns } from '../../definitions/cron.js';
 import { formatDuration } from '../../definitions/duration.js';
-import { schedulerNext } from '../../queue/inspect.js';
+import { findNextTick, followingRuns } from '../../schedule/next-runs.js';
 import { readLastRuns } from '../../runs/records.js';
 import type { StoredDefinition } from '../../schedule/stored.js';
-import { withContext, type CliContext } from '../context.js';
+import { withContext } from '../context.js';
 import { wholeNumberFlag } from '../flags.js';
-import { hostSchedulerId, listHostQueues, splitHostQueue } from '../../hosts/host-queues.js';
 import { environmentHelp } from '../environment-help.js';
 import { readLiveRoles, unservedReason } from '../../hosts/host-roles.js';
 import { formatInZone, formatMs, formatTime, printJson } from '../output.js';
@@ -46,7 +44,7 @@ export function registerList(program: Command): void {
         const liveRoles = await readLiveRoles(context.client, context.prefix);
         const rows: ListRow[] = [];
         for (const definition of stored) {
-          const next = definition.fingerprint ? await findNextTick(context, definition) : undefined;
+          const next = await findNextTick(context.client, context.prefix, definition);
           const last = lastRuns.get(definition.name);
           rows.push({
             name: definition.name,
@@ -57,7 +55,7 @@ export function registerList(program: Command): void {
             roles: definition.roles ?? [],
             noLiveHost: unservedReason(definition, liveRoles),
             nextRuns: next
-              ? nextRuns(definition, next, flags.next).map((ms) => new Date(ms).toISOString())
+              ? followingRuns(definition, next, flags.next).map((ms) => new Date(ms).toISOString())
               : [],
             lastRun: last
               ? {
@@ -116,38 +114,4 @@ function describeSchedule(definition: StoredDefinition): string | null {
   if (definition.schedule) return definition.schedule;
   if (definition.every) return `every ${formatDuration(definition.every)}`;
   return null;
-}
-
-/** The scheduler's next run, then the ones after it by the same rule. */
-function nextRuns(definition: StoredDefinition, next: number, count: number): number[] {
-  if (count === 1) return [next];
-  if (definition.every)
-    return Array.from({ length: count }, (_, i) => next + i * (definition.every as number));
-  if (definition.schedule) {
-    return [
-      next,
-      ...nextCronRuns(definition.schedule, definition.timezone, count - 1, new Date(next)).map(
-        (date) => date.getTime(),
-      ),
-    ];
-  }
-  return [next];
-}
-
-/** When a job's scheduler fires next; for `runOn: all`, that of any live host (they share the ticks). */
-async function findNextTick(
-  context: CliContext,
-  definition: StoredDefinition,
-): Promise<number | undefined> {
-  const { client, prefix } = context;
-  if (definition.runOn !== 'all')
-    return schedulerNext(client, prefix, definition.queue, definition.name);
-  for (const queue of await listHostQueues(client, prefix, new Set([definition.queue]))) {
-    const { host } = splitHostQueue(queue);
-    const next = host
-      ? await schedulerNext(client, prefix, queue, hostSchedulerId(definition.name, host))
-      : undefined;
-    if (next !== undefined) return next;
-  }
-  return undefined;
 }
