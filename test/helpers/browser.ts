@@ -45,6 +45,9 @@ export class Browser {
         executablePath: CHROMIUM,
         args: OFFLINE_ARGS,
         viewport,
+        // Not UTC, so that the page's "your time · UTC" columns differ in screenshots.
+        timezoneId: 'Europe/Berlin',
+        locale: 'en-GB',
         timeout: 30_000,
       });
       return new Browser(context, profileDir);

@@ -42,7 +42,14 @@ export default {
       },
     });
     const heading = h('h1', null, 'Jobs');
-    const grid = table(['Job', 'Schedule', 'Next runs', 'Last run', 'Enabled', '']);
+    const grid = table([
+      'Job',
+      'Schedule',
+      `Next runs (${localZone()} · UTC)`,
+      'Last run',
+      'Enabled',
+      '',
+    ]);
     const body = h('tbody');
     grid.append(body);
     const empty = h('p', { class: 'empty', hidden: true });
@@ -307,4 +314,12 @@ function handlerText(handler) {
   if (typeof handler === 'string') return handler;
   if (Array.isArray(handler.command)) return handler.command.join(' ');
   return handler.text ?? handler.command ?? handler.module ?? '';
+}
+
+/** The browser's zone, as its short name ("CET") or offset: the zone of "local" times. */
+function localZone() {
+  const parts = new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' }).formatToParts(
+    new Date(),
+  );
+  return parts.find((part) => part.type === 'timeZoneName')?.value ?? 'local';
 }

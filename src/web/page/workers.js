@@ -84,7 +84,7 @@ function processRow(process) {
     { class: process.role === 'daemon' ? 'daemon' : '' },
     cell('Role', process.role),
     cell('PID', h('span', { class: 'number pid' }, String(process.pid))),
-    cell('State', badge(process.state)),
+    cell('State', process.state ? badge(process.state) : h('span', { class: 'muted' }, '—')),
     cell(
       'Current job',
       process.current?.length
