@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { CliProcess, uniquePrefix, writeProject } from './cli.js';
@@ -128,6 +128,25 @@ export async function startWebDaemon(
 
 /** Opens a tab of the page (`jobs`, `logs?job=x`…) and waits for its first fresh data. */
 export async function openTab(page: Page, url: string, tab: string): Promise<void> {
+  // A fresh load each time (a new hash alone would keep the document and any open dialog).
+  await page.goto('about:blank');
   await page.goto(new URL(`#/${tab}`, url).href);
   await page.locator('.freshness.live').waitFor();
+}
+
+/** A run ./tasks.js recorded. */
+export interface TaskRun {
+  name: string;
+  id: string;
+  data: unknown;
+  at: number;
+}
+
+/** The runs of one job that its handler recorded (its side effect, not what Redis says). */
+export function taskRuns(project: WebProject, name: string): TaskRun[] {
+  return readFileSync(project.runsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as TaskRun)
+    .filter((run) => run.name === name);
 }

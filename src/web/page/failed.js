@@ -156,7 +156,10 @@ export default {
                 h(
                   'div',
                   { class: 'run-detail' },
-                  h('section', null, h('h3', null, 'Error'), pre(row.error ?? '', 'Error')),
+                  // The stack starts with the error: show the error alone only without one.
+                  row.stack?.includes(row.error ?? '')
+                    ? null
+                    : h('section', null, h('h3', null, 'Error'), pre(row.error ?? '', 'Error')),
                   row.stack
                     ? h('section', null, h('h3', null, 'Stack'), pre(row.stack, 'Stack'))
                     : null,

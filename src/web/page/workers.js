@@ -81,7 +81,7 @@ function hostSection(host) {
 function processRow(process) {
   return h(
     'tr',
-    { class: process.role === 'daemon' ? 'daemon' : '' },
+    { class: process.role === 'daemon' ? 'daemon' : '', 'data-role': process.role },
     cell('Role', process.role),
     cell('PID', h('span', { class: 'number pid' }, String(process.pid))),
     cell('State', process.state ? badge(process.state) : h('span', { class: 'muted' }, '—')),

@@ -1,0 +1,186 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import {
+  Browser,
+  PHONE,
+  horizontalOverflow,
+  screenshot,
+  type WatchedPage,
+} from '../helpers/browser.js';
+import { runCli, type CliProcess } from '../helpers/cli.js';
+import {
+  openTab,
+  realisticProject,
+  startWebDaemon,
+  taskRuns,
+  type WebProject,
+} from '../helpers/web-page.js';
+
+// The admin page in Chromium against a real daemon, as an operator uses it: every step
+// clicks what a person would click and waits for what they would see.
+
+let project: WebProject;
+let daemon: CliProcess | undefined;
+let url = '';
+let browser: Browser | undefined;
+let tab: WatchedPage;
+let page: Page;
+
+beforeAll(async () => {
+  project = realisticProject(inject('redisUrl'));
+  ({ daemon, url } = await startWebDaemon(project));
+  browser = await Browser.launch();
+  tab = await browser.newPage();
+  page = tab.page;
+  // Some history for the screenshots: two failures and a command's output.
+  for (const job of ['sync-calendar', 'import-bank-statements', 'backup-database']) {
+    await runCli(['run-job', job, '--config', project.config], {
+      cwd: project.dir,
+      env: project.env,
+    });
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled([browser?.close(), daemon?.stop()]);
+});
+
+/** The row of a job (or run) whose name cell says `name` exactly. */
+function rowOf(name: string, rows = page.locator('tbody tr')): Locator {
+  return rows.filter({ has: page.locator('.name', { hasText: new RegExp(`^${name}$`) }) });
+}
+
+const runsOf = (name: string) => taskRuns(project, name);
+
+describe('the admin page', () => {
+  test('Jobs lists every definition; Run now checks the JSON payload, then the run shows in Job logs', async () => {
+    await openTab(page, url, 'jobs');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Jobs (12)');
+    const row = rowOf('export-invoices');
+    await expect.poll(() => row.locator('td').nth(1).innerText()).toContain('At 03:00');
+    expect(await row.locator('td').nth(1).innerText()).toContain('0 3 * * *');
+    expect(await row.locator('td').nth(1).innerText()).toContain('Europe/Berlin');
+    // Three next runs, each in the browser's zone (Berlin here) and in UTC.
+    expect(await row.locator('ul.times li').count()).toBe(3);
+    expect(await row.locator('ul.times li').first().innerText()).toMatch(/02:00 UTC/);
+    const fileDisabled = rowOf('rebuild-search-index').getByRole('switch');
+    expect(await fileDisabled.getAttribute('aria-checked')).toBe('false');
+    expect(await fileDisabled.isDisabled()).toBe(true);
+
+    await row.getByRole('button', { name: 'Run now' }).click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.locator('textarea').fill('{"month": 2026-11}');
+    await expect.poll(() => dialog.locator('.hint').textContent()).toMatch(/^Not valid JSON/);
+    await dialog.getByRole('button', { name: 'Run now' }).click();
+    await expect.poll(() => dialog.locator('.form-error').textContent()).toMatch(/^Not valid JSON/);
+    expect(runsOf('export-invoices')).toEqual([]); // the browser sent nothing
+
+    await dialog.locator('textarea').fill('{"month": "2026-11"}');
+    await dialog.getByRole('button', { name: 'Run now' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'See it in Job logs' }).click();
+    const run = rowOf('export-invoices', page.locator('tbody tr.clickable')).filter({
+      hasText: '"month":"2026-11"',
+    });
+    await run.first().waitFor();
+    expect(await run.first().innerText()).toContain('completed');
+    expect(runsOf('export-invoices').map((record) => record.data)).toEqual([{ month: '2026-11' }]);
+
+    // Its detail: the payload it ran with and the summary it returned.
+    await run.first().click();
+    const detail = page.locator('.run-detail');
+    await detail.getByText('"month": "2026-11"').first().waitFor();
+    expect(await detail.innerText()).toContain('"exported": 42');
+    await screenshot(page, 'job-logs');
+  });
+
+  test('a failing job shows in Failed with its error; once its cause is fixed, Retry makes it succeed and leave', async () => {
+    await openTab(page, url, 'failed');
+    const row = rowOf('import-bank-statements');
+    await row.waitFor();
+    expect(await row.innerText()).toContain('ENOENT');
+    // The stack on expand.
+    await row.getByRole('button', { name: /^Stack and output of import-bank-statements/ }).click();
+    await page.locator('.run-detail pre').first().waitFor();
+    expect(await page.locator('.run-detail').first().innerText()).toContain('statements.csv');
+    await screenshot(page, 'failed');
+
+    writeFileSync(path.join(project.dir, 'statements.csv'), 'date,amount\n2026-12-01,10\n');
+    await row.getByRole('button', { name: 'Retry' }).click();
+    await row.waitFor({ state: 'detached' });
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Failed (1)');
+    expect(await rowOf('sync-calendar').count()).toBe(1);
+
+    await openTab(page, url, 'logs?job=import-bank-statements&status=completed');
+    const completed = page.locator('tbody tr.clickable').filter({ hasText: '"imported":2' });
+    await completed.first().waitFor();
+    expect(await page.locator('#filter-status').inputValue()).toBe('completed');
+  });
+
+  test('pausing a queue holds its runs (the counts say so); resuming lets them run', async () => {
+    await openTab(page, url, 'queues');
+    const reports = rowOf('reports');
+    await reports.getByRole('button', { name: 'Pause reports' }).click();
+    await expect.poll(() => reports.locator('.badge').first().innerText()).toContain('paused');
+    const before = runsOf('generate-sitemaps').length;
+
+    await runCli(['run-job', 'generate-sitemaps', '--no-wait', '--config', project.config], {
+      cwd: project.dir,
+      env: project.env,
+    });
+    const waiting = reports.locator('td[data-label="Waiting"]');
+    await expect.poll(() => waiting.innerText(), { timeout: 10_000 }).toBe('1');
+    await screenshot(page, 'queues');
+    expect(runsOf('generate-sitemaps').length).toBe(before);
+
+    await reports.getByRole('button', { name: 'Resume reports' }).click();
+    await expect.poll(() => reports.locator('.badge').first().innerText()).toContain('running');
+    await expect.poll(() => waiting.innerText(), { timeout: 10_000 }).toBe('0');
+    await expect.poll(() => runsOf('generate-sitemaps').length).toBe(before + 1);
+  });
+
+  test('Restart workers (confirmed) replaces every worker process: new pids on Workers', async () => {
+    await openTab(page, url, 'workers');
+    const pids = () => page.locator('tr[data-role="worker"] .pid').allInnerTexts();
+    await expect.poll(async () => (await pids()).length).toBeGreaterThan(0);
+    const before = await pids();
+    await screenshot(page, 'workers');
+
+    await page.getByRole('button', { name: 'Restart workers' }).click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.getByRole('button', { name: 'Restart workers' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expect
+      .poll(
+        async () => {
+          const now = await pids();
+          return now.length === before.length && now.every((pid) => !before.includes(pid));
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+  });
+
+  test('screenshots of Jobs, and no page-wide horizontal scroll on a phone', async () => {
+    await openTab(page, url, 'jobs');
+    await screenshot(page, 'jobs');
+    const phone = await browser!.newPage(PHONE);
+    try {
+      for (const name of ['jobs', 'logs', 'failed', 'queues', 'workers']) {
+        await openTab(phone.page, url, name);
+        expect(await horizontalOverflow(phone.page), name).toBe(0);
+      }
+      await openTab(phone.page, url, 'jobs');
+      await screenshot(phone.page, 'jobs-phone');
+      expect(phone.errors.filter((error) => error.startsWith('pageerror'))).toEqual([]);
+    } finally {
+      await phone.page.close();
+    }
+  });
+
+  test('the page threw no script error', () => {
+    expect(tab.errors.filter((error) => error.startsWith('pageerror'))).toEqual([]);
+  });
+});
