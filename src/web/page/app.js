@@ -101,7 +101,7 @@ function renderHeader(session) {
     session.role === 'readonly'
       ? h('span', { class: 'badge warn', title: 'You can look but not act' }, 'read-only')
       : null,
-    session.loggedIn
+    session.login
       ? h('button', { type: 'button', class: 'link', onclick: logout }, 'Log out')
       : null,
   );
