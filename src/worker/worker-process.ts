@@ -17,6 +17,7 @@ import { serveWorkerMetrics } from '../metrics/worker-metrics.js';
 import { openRedis } from '../redis/connection.js';
 import { RestartWatcher } from '../restart/signal.js';
 import { recordRuns } from '../runs/recorder.js';
+import { readJobSwitch } from '../schedule/job-switch.js';
 import { countDueJobs } from '../queue/inspect.js';
 import { LimitWatcher, type RecycleLimits } from './limits.js';
 import { PauseGuard } from './pause-guard.js';
@@ -74,6 +75,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     log,
     pauseGuard: new PauseGuard(client, settings.prefix),
     runGuard: new RunGuard(client, settings.prefix),
+    readSwitch: (name) => readJobSwitch(client, settings.prefix, name),
     hostId: settings.hostId,
     hostRoles: settings.hostRoles,
     roleGuard,
