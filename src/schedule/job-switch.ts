@@ -106,7 +106,7 @@ export async function refuseIfDisabled(
 }
 
 export function describeRefusal(name: string, operatorSwitch: OperatorSwitch): string {
-  return `job '${name}' is disabled: ${operatorSwitch.by} disabled it at ${isoSecond(operatorSwitch.at)}: ${operatorSwitch.reason}`;
+  return `job '${name}' was disabled by ${operatorSwitch.by} at ${isoSecond(operatorSwitch.at)}: ${operatorSwitch.reason}`;
 }
 
 /** Why a job does not run, as `jobs list --json` and the page show it; null: it runs. */

@@ -45,7 +45,7 @@ describe('the operator switch', () => {
     const refused = await refuseIfDisabled(client, prefix, 'backup-db').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(JobDisabledError);
     expect((refused as JobDisabledError).exitCode).toBe(1);
-    expect((refused as Error).message).toContain(`${by} disabled it`);
+    expect((refused as Error).message).toContain(`disabled by ${by} at`);
     expect((refused as Error).message).toContain('disk full');
 
     expect(await enableJob(client, prefix, 'backup-db')).toEqual(disabled);
