@@ -47,6 +47,9 @@ const COMMAND_ENV = {
   pause: REDIS_ENV,
   resume: REDIS_ENV,
   status: REDIS_ENV,
+  disable: [...REDIS_ENV, 'JOBS_HOST_ID'],
+  enable: REDIS_ENV,
+  remove: REDIS_ENV,
   validate: [],
   web: [
     ...REDIS_ENV,

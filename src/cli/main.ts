@@ -30,6 +30,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   pause: async () => (await import('./commands/pause.js')).registerPause,
   resume: async () => (await import('./commands/pause.js')).registerPause,
   status: async () => (await import('./commands/status.js')).registerStatus,
+  disable: async () => (await import('./commands/switch.js')).registerSwitch,
+  enable: async () => (await import('./commands/switch.js')).registerSwitch,
+  remove: async () => (await import('./commands/remove.js')).registerRemove,
   web: async () => (await import('./commands/web.js')).registerWeb,
 };
 

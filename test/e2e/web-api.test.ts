@@ -216,6 +216,48 @@ describe('acting', () => {
     expect((await post('/api/failed/retry', { ids: 'all' })).status).toBe(400);
   });
 
+  it('disable refuses run now unless forced, shows who and why in api/jobs; enable undoes it', async () => {
+    const disabled = await post('/api/jobs/greet/disable', { reason: 'mailer down' });
+    expect(disabled.status).toBe(200);
+    expect(disabled.body).toMatchObject({
+      name: 'greet',
+      enabled: false,
+      disabled: { by: 'operator', operator: 'web@web-test-host', reason: 'mailer down' },
+    });
+    const listed = await get<{ jobs: { enabled: boolean }[] }>('/api/jobs?q=greet');
+    expect(listed.body.jobs[0]?.enabled).toBe(false);
+    const refused = await post('/api/jobs/greet/runs');
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatch(
+      /^job 'greet' was disabled by web@web-test-host at .*: mailer down/,
+    );
+    const forced = await post('/api/jobs/greet/runs', { force: true, wait: '20s' });
+    expect(forced.body).toMatchObject({ status: 'completed' });
+    const enabled = await post('/api/jobs/greet/enable');
+    expect(enabled.body).toMatchObject({ enabled: true, disabled: null });
+    expect((await post('/api/jobs/greet/runs')).status).toBe(202);
+    expect((await post('/api/jobs/nope/disable')).status).toBe(404);
+  });
+
+  it('remove deletes failed runs by id and all of them', async () => {
+    writeFileSync(project.env.FAIL_FLAG as string, '');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await post<{ id: string }>('/api/jobs/flaky/runs', { wait: '20s' })).body.id);
+    }
+    rmSync(project.env.FAIL_FLAG as string);
+    expect((await get<{ total: number }>('/api/failed?job=flaky')).body.total).toBe(3);
+    const one = await post('/api/failed/remove', { ids: [{ id: ids[0], queue: 'default' }] });
+    expect(one.body).toEqual({ removed: 1, problems: [] });
+    const left = await get<{ total: number; rows: { id: string }[] }>('/api/failed?job=flaky');
+    expect(left.body.rows.map((row) => row.id).sort()).toEqual(ids.slice(1).sort());
+    const again = await post('/api/failed/remove', { ids: [{ id: ids[0], queue: 'default' }] });
+    expect(again.body).toEqual({ removed: 0, problems: [`no run ${ids[0]} in queue 'default'`] });
+    const all = await post('/api/failed/remove', { all: true });
+    expect(all.body).toEqual({ removed: 2, problems: [] });
+    expect((await get<{ total: number }>('/api/failed')).body.total).toBe(0);
+  });
+
   it('pause and resume change api/queues', async () => {
     const paused = await post('/api/queues/default/pause');
     expect(paused.status).toBe(200);
@@ -283,6 +325,8 @@ describe('acting', () => {
       '/api/jobs/greet/runs',
       '/api/queues/default/pause',
       '/api/failed/retry',
+      '/api/failed/remove',
+      '/api/jobs/greet/disable',
       '/api/restart',
     ];
     for (const path of paths) {
