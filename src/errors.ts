@@ -62,6 +62,20 @@ export class WorkFailedError extends JobsError {
   }
 }
 
+/**
+ * An operator disabled the job (`jobs disable`): a run asked for by hand is refused. Exit 1,
+ * not 2: the command was right, the job's state refused it (the file's `enabled: false`,
+ * a mistake in what was asked for, stays a usage error).
+ */
+export class JobDisabledError extends JobsError {
+  constructor(
+    message: string,
+    readonly job: string,
+  ) {
+    super(message, { code: 'EDISABLED', exitCode: EXIT.failed });
+  }
+}
+
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

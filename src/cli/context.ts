@@ -1,6 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { loadSettings, type Settings } from '../config/settings.js';
+import { didYouMean } from '../definitions/suggest.js';
+import { UsageError } from '../errors.js';
 import { queueNamesOf } from '../queue/queue-names.js';
 import { connectProducer, type RedisClient } from '../redis/connection.js';
 import { readStored, type StoredDefinition } from '../schedule/stored.js';
@@ -69,6 +71,14 @@ export class CliContext {
     ]);
     this.client.disconnect();
   }
+}
+
+/** A job name the synced definitions do not know: exit 2, with the nearest name and the known ones. */
+export function unknownJob(name: string, known: Iterable<string>): UsageError {
+  const names = [...known].sort();
+  return new UsageError(
+    `no job named '${name}'${didYouMean(name, names)}; known jobs: ${names.join(', ') || 'none (no definitions in Redis yet: start a daemon to sync them)'}`,
+  );
 }
 
 /** Runs `body` with an open context and always closes it. */

@@ -17,6 +17,11 @@ export const META = Object.freeze({
   history: 'history',
   /** set: ids of processes that have written a heartbeat (`jobs status`). */
   processes: 'processes',
+  /**
+   * hash: job name → JSON of the operator's switch (`jobs disable`): reason, who, when.
+   * Apart from `definitions`, which every sync rewrites: the switch outlives syncs.
+   */
+  disabled: 'disabled',
   /** hash: queue → ms since it is paused by `jobs pause`. */
   paused: 'paused',
   /** string: the restart generation, raised by each `jobs restart`; also the pub/sub channel. */

@@ -46,6 +46,10 @@ export function createWebApp(options: WebAppOptions): Hono<WebEnv> {
   });
   root.use('*', compress());
   root.use('*', (c, next) => guard(c, next, basePath));
+  app.use('/api/*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store'); // live data: never from a cache
+  });
   if (basePath) root.get(basePath, (c) => c.redirect(`${basePath}/`, 301));
 
   loginRoutes(app, basePath);

@@ -18,6 +18,7 @@ import { openRedis } from '../redis/connection.js';
 import { RestartWatcher } from '../restart/signal.js';
 import { publishLiveOutput } from '../runs/live-output.js';
 import { recordRuns } from '../runs/recorder.js';
+import { readJobSwitch } from '../schedule/job-switch.js';
 import { countDueJobs } from '../queue/inspect.js';
 import { LimitWatcher, type RecycleLimits } from './limits.js';
 import { PauseGuard } from './pause-guard.js';
@@ -76,6 +77,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     log,
     pauseGuard: new PauseGuard(client, settings.prefix),
     runGuard: new RunGuard(client, settings.prefix),
+    readSwitch: (name) => readJobSwitch(client, settings.prefix, name),
     hostId: settings.hostId,
     hostRoles: settings.hostRoles,
     roleGuard,

@@ -7,7 +7,8 @@ import { withContext } from '../context.js';
 import { wholeNumberFlag } from '../flags.js';
 import { environmentHelp } from '../environment-help.js';
 import { readLiveRoles, unservedReason } from '../../hosts/host-roles.js';
-import { formatInZone, formatMs, formatTime, printJson } from '../output.js';
+import { formatAge, formatInZone, formatMs, formatTime, printJson } from '../output.js';
+import { disabledState, readJobSwitches, type DisabledState } from '../../schedule/job-switch.js';
 import { printTable } from '../table.js';
 
 interface ListRow {
@@ -15,7 +16,9 @@ interface ListRow {
   queue: string;
   schedule: string | null;
   timezone: string;
+  /** False when the file or an operator (`jobs disable`) disabled it. */
   enabled: boolean;
+  disabled: DisabledState;
   /** Only hosts with one of these roles run it; empty: any host. */
   roles: string[];
   /** Set when no live host has any of its roles: its ticks are recorded as skipped. */
@@ -42,6 +45,7 @@ export function registerList(program: Command): void {
         );
         const lastRuns = await readLastRuns(context.client, context.prefix);
         const liveRoles = await readLiveRoles(context.client, context.prefix);
+        const switches = await readJobSwitches(context.client, context.prefix);
         const rows: ListRow[] = [];
         for (const definition of stored) {
           const next = await findNextTick(context.client, context.prefix, definition);
@@ -51,7 +55,8 @@ export function registerList(program: Command): void {
             queue: definition.queue,
             schedule: describeSchedule(definition),
             timezone: definition.timezone,
-            enabled: definition.enabled,
+            enabled: definition.enabled && !switches.has(definition.name),
+            disabled: disabledState(definition.enabled, switches.get(definition.name)),
             roles: definition.roles ?? [],
             noLiveHost: unservedReason(definition, liveRoles),
             nextRuns: next
@@ -89,7 +94,7 @@ export function registerList(program: Command): void {
             row.name,
             row.queue,
             row.schedule ?? 'on demand',
-            row.enabled ? 'yes' : 'no',
+            describeEnabled(row.disabled),
             row.noLiveHost
               ? `${row.roles.join(',')}: ${row.noLiveHost}`
               : row.roles.join(',') || '-',
@@ -102,6 +107,13 @@ export function registerList(program: Command): void {
         );
       }),
     );
+}
+
+/** `yes`, `no (file)`, or `no: <reason> — <who>, <age> ago` for an operator's switch. */
+function describeEnabled(disabled: DisabledState): string {
+  if (disabled === null) return 'yes';
+  if (disabled.by === 'file') return 'no (file)';
+  return `no: ${disabled.reason} — ${disabled.operator}, ${formatAge(Date.parse(disabled.at))} ago`;
 }
 
 /** The time in the job's zone, and in UTC when that differs. */

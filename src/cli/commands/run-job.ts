@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../definitions/duration.js';
-import { UsageError, WorkFailedError } from '../../errors.js';
-import { JobsClient } from '../../queue/client.js';
+import { JobDisabledError, UsageError, WorkFailedError } from '../../errors.js';
+import { JobsClient, runNow } from '../../queue/client.js';
 import { waitForResult, type RunResult } from '../../queue/wait-result.js';
+import { connectProducer } from '../../redis/connection.js';
 import { environmentHelp } from '../environment-help.js';
 import { printJson } from '../output.js';
 
@@ -10,6 +11,7 @@ interface RunJobFlags {
   data?: string;
   wait: boolean;
   json?: boolean;
+  force?: boolean;
 }
 
 export function registerRunJob(program: Command): void {
@@ -22,13 +24,24 @@ export function registerRunJob(program: Command): void {
     .option('--data <json>', "payload for the handler (default: the job's data)")
     .option('--no-wait', 'print the job id and return at once')
     .option('--json', 'print the result as one JSON document')
+    .option('--force', 'run it even though an operator disabled it (`jobs disable`)')
     .addHelpText('after', environmentHelp('run-job'))
     .action(async (name: string, flags: RunJobFlags, command: Command) => {
       const data = parseData(flags.data);
       const global = command.optsWithGlobals<{ config?: string }>();
       const client = await JobsClient.open({ config: global.config });
       try {
-        const enqueued = await client.enqueue(name, data);
+        const redis = await connectProducer(client.settings);
+        let enqueued;
+        try {
+          enqueued = await runNow(client, redis, name, data, { force: flags.force });
+        } catch (error) {
+          if (error instanceof JobDisabledError)
+            throw new JobDisabledError(`${error.message}; pass --force to run it anyway`, name);
+          throw error;
+        } finally {
+          redis.disconnect();
+        }
         if (!flags.wait) {
           if (flags.json) printJson(enqueued);
           else process.stdout.write(`${enqueued.id}\n`);

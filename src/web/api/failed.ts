@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { WebRequestError } from '../../errors.js';
 import { listFailedPage } from '../../queue/inspect.js';
+import { removeAllFailed, removeRuns } from '../../queue/remove.js';
 import { retryAll, retryByIds } from '../../queue/retry.js';
 import type { WebContext } from '../context.js';
 import { queryNumber, readJsonObject, type WebEnv } from '../http.js';
@@ -8,6 +9,7 @@ import { readOutputTail } from './output.js';
 
 /** GET api/failed (`jobs failed`, a page at a time) and POST api/failed/retry (`jobs retry`). */
 export function failedRoutes(app: Hono<WebEnv>): void {
+  removeRoute(app);
   app.get('/api/failed', async (c) => {
     const web = c.get('web');
     const offset = queryNumber(c, 'offset', 0, 0, 10_000_000);
@@ -54,6 +56,30 @@ export function failedRoutes(app: Hono<WebEnv>): void {
       problems.push(...result.problems);
     }
     return c.json({ retried, problems });
+  });
+}
+
+/** POST api/failed/remove (`jobs remove`, `--all-failed`): never an active run. */
+function removeRoute(app: Hono<WebEnv>): void {
+  app.post('/api/failed/remove', async (c) => {
+    const web = c.get('web');
+    const selection = await readSelection(web, await readJsonObject(c));
+    if (selection === 'all') {
+      const removed = await removeAllFailed(web.client, web.prefix, await web.queueNames());
+      return c.json({ removed, problems: [] });
+    }
+    let removed = 0;
+    const problems: string[] = [];
+    for (const [queue, ids] of selection) {
+      const result = await removeRuns(web.client, web.prefix, [queue], ids);
+      removed += result.removed.length;
+      for (const id of result.active) problems.push(`run ${id} is active: it was not removed`);
+      for (const id of result.missing) problems.push(`no run ${id} in queue '${queue}'`);
+      for (const id of result.scheduled) {
+        problems.push(`run ${id} is a schedule's next tick: disable the job instead`);
+      }
+    }
+    return c.json({ removed, problems });
   });
 }
 

@@ -2,10 +2,19 @@ import type { Hono } from 'hono';
 import { describeSchedule } from '../../definitions/schedule-words.js';
 import { META, metaKey } from '../../redis/keys.js';
 import type { RunRecord } from '../../runs/records.js';
+import { WebRequestError } from '../../errors.js';
+import {
+  DEFAULT_REASON,
+  disableJob,
+  disabledState,
+  enableJob,
+  readJobSwitches,
+  type DisabledState,
+} from '../../schedule/job-switch.js';
 import { nextRunsOf } from '../../schedule/next-runs.js';
 import { parseStored, storedDefinitionsKey, type StoredDefinition } from '../../schedule/stored.js';
 import type { WebContext } from '../context.js';
-import { iso, queryNumber, type WebEnv } from '../http.js';
+import { iso, queryNumber, readJsonObject, type WebEnv } from '../http.js';
 
 /** Next runs shown per job. */
 const NEXT_RUNS = 3;
@@ -16,6 +25,24 @@ const NEXT_RUNS = 3;
  * runs and next ticks are then read for those names alone.
  */
 export function jobRoutes(app: Hono<WebEnv>): void {
+  app.post('/api/jobs/:name/disable', async (c) => {
+    const web = c.get('web');
+    const name = await knownJob(web, c.req.param('name'));
+    const body = await readJsonObject(c);
+    if (body.reason !== undefined && typeof body.reason !== 'string') {
+      throw new WebRequestError(400, 'reason must be a string');
+    }
+    const reason = (body.reason ?? '').trim().slice(0, MAX_REASON_CHARS) || DEFAULT_REASON;
+    await disableJob(web.client, web.prefix, name, { reason, by: `web@${web.settings.hostId}` });
+    return c.json((await jobRows(web, [name]))[0]);
+  });
+  app.post('/api/jobs/:name/enable', async (c) => {
+    const web = c.get('web');
+    const name = await knownJob(web, c.req.param('name'));
+    await readJsonObject(c);
+    await enableJob(web.client, web.prefix, name);
+    return c.json((await jobRows(web, [name]))[0]);
+  });
   app.get('/api/jobs', async (c) => {
     const web = c.get('web');
     const offset = queryNumber(c, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
@@ -29,13 +56,26 @@ export function jobRoutes(app: Hono<WebEnv>): void {
   });
 }
 
+/** A reason longer than this is cut: it is shown in a table cell and a log line. */
+const MAX_REASON_CHARS = 500;
+
+/** The name of a synced job, or 404. */
+async function knownJob(web: WebContext, name: string): Promise<string> {
+  if (!(await web.client.hexists(storedDefinitionsKey(web.prefix), name))) {
+    throw new WebRequestError(404, `no job named '${name}'`);
+  }
+  return name;
+}
+
 /** The listed jobs, in the order given. */
 export async function jobRows(web: WebContext, names: readonly string[]) {
   if (names.length === 0) return [];
   const { client, prefix } = web;
-  const [definitionJsons, lastRunJsons] = await Promise.all([
+  const [definitionJsons, lastRunJsons, switches] = await Promise.all([
     client.hmget(storedDefinitionsKey(prefix), ...names),
     client.hmget(metaKey(prefix, META.lastRun), ...names),
+    // A hash of the disabled jobs only: a handful, whatever the number of definitions.
+    readJobSwitches(client, prefix),
   ]);
   const stored = parseStored(
     Object.fromEntries(
@@ -50,11 +90,17 @@ export async function jobRows(web: WebContext, names: readonly string[]) {
   );
   return definitions.map((definition, index) => {
     const last = parseRun(lastRunJsons[names.indexOf(definition.name)]);
-    return jobRow(definition, nextRuns[index] ?? [], last);
+    const disabled = disabledState(definition.enabled, switches.get(definition.name));
+    return jobRow(definition, nextRuns[index] ?? [], last, disabled);
   });
 }
 
-function jobRow(definition: StoredDefinition, nextRuns: number[], last: RunRecord | undefined) {
+function jobRow(
+  definition: StoredDefinition,
+  nextRuns: number[],
+  last: RunRecord | undefined,
+  disabled: DisabledState,
+) {
   return {
     name: definition.name,
     description: definition.description,
@@ -62,8 +108,8 @@ function jobRow(definition: StoredDefinition, nextRuns: number[], last: RunRecor
     schedule: describeSchedule(definition),
     timezone: definition.timezone,
     handler: definition.handler ?? null,
-    enabled: definition.enabled,
-    disabled: definition.enabled ? null : { by: 'file' as const },
+    enabled: disabled === null,
+    disabled,
     nextRuns: nextRuns.map((ms) => new Date(ms).toISOString()),
     lastRun: last
       ? {

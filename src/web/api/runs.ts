@@ -1,7 +1,8 @@
 import type { Hono } from 'hono';
 import { parseDuration } from '../../definitions/duration.js';
-import { WebRequestError } from '../../errors.js';
+import { JobDisabledError, WebRequestError } from '../../errors.js';
 import { readHeartbeats } from '../../heartbeat/heartbeat.js';
+import { runNow } from '../../queue/client.js';
 import { listPending } from '../../queue/inspect.js';
 import { waitForResult } from '../../queue/wait-result.js';
 import { historyKey, META, metaKey } from '../../redis/keys.js';
@@ -89,7 +90,18 @@ export function runRoutes(app: Hono<WebEnv>): void {
     if (!definition.enabled) {
       throw new WebRequestError(409, `job '${name}' is disabled in the definitions file`);
     }
-    const enqueued = await client.enqueue(name, body.data);
+    if (body.force !== undefined && typeof body.force !== 'boolean') {
+      throw new WebRequestError(400, 'force must be true or false');
+    }
+    let enqueued;
+    try {
+      enqueued = await runNow(client, web.client, name, body.data, { force: body.force === true });
+    } catch (error) {
+      if (error instanceof JobDisabledError) {
+        throw new WebRequestError(409, `${error.message}; send "force": true to run it anyway`);
+      }
+      throw error;
+    }
     const url = `${web.settings.web.basePath}/api/runs/${encodeURIComponent(enqueued.id)}?queue=${encodeURIComponent(enqueued.queue)}`;
     const accepted = { id: enqueued.id, queue: enqueued.queue, name, url };
     if (waitMs === undefined) return c.json(accepted, 202);
