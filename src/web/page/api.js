@@ -74,8 +74,17 @@ export function get(path, params = {}) {
   return call('GET', text ? `${path}?${text}` : path);
 }
 
-export function post(path, body = {}) {
-  return call('POST', path, body);
+export async function post(path, body = {}) {
+  try {
+    return await call('POST', path, body);
+  } catch (error) {
+    // Without a token the CSRF token belongs to the daemon process: after a restart of the
+    // daemon the page reads its new one and tries once more.
+    if (!(error instanceof ApiError) || error.status !== 403 || !/CSRF/.test(error.message))
+      throw error;
+    csrf = (await call('GET', 'api/session')).csrf;
+    return call('POST', path, body);
+  }
 }
 
 /** A path segment for a job or queue name (names may hold ':' or '/'). */
