@@ -215,7 +215,7 @@ async function disable(job, ctx) {
   const reason = h('input', {
     id: 'reason',
     type: 'text',
-    required: true,
+    'aria-required': 'true',
     maxlength: 200,
     autocomplete: 'off',
   });
