@@ -95,9 +95,16 @@ export interface WebProject {
   runsFile: string;
 }
 
-/** A temporary project with REALISTIC_JOBS, its own key prefix on the given Redis. */
-export function realisticProject(redisUrl: string, env: NodeJS.ProcessEnv = {}): WebProject {
-  const dir = writeProject({ 'jobs.yaml': REALISTIC_JOBS, 'tasks.js': TASKS });
+/**
+ * A temporary project with REALISTIC_JOBS (and `moreJobs`, entries indented as those
+ * under `jobs:`), its own key prefix on the given Redis.
+ */
+export function realisticProject(
+  redisUrl: string,
+  env: NodeJS.ProcessEnv = {},
+  moreJobs = '',
+): WebProject {
+  const dir = writeProject({ 'jobs.yaml': REALISTIC_JOBS + moreJobs, 'tasks.js': TASKS });
   const runsFile = path.join(dir, 'runs.jsonl');
   writeFileSync(runsFile, '');
   return {

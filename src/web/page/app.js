@@ -88,10 +88,22 @@ function markFresh() {
 function markStale(error) {
   const since = state.freshAt ? `Showing data from ${clock.format(state.freshAt)}. ` : '';
   const what = error instanceof ApiError && error.unavailable ? 'Cannot refresh' : 'Refresh failed';
-  fill(banner, h('strong', null, `${what}: `), error.message, ' ', since, 'Retrying every 2 s.');
+  fill(
+    banner,
+    h('strong', null, `${what}: `),
+    sentence(error.message),
+    ' ',
+    since,
+    'Retrying every 2 s.',
+  );
   banner.hidden = false;
   freshness.className = 'freshness stale';
   freshness.textContent = state.freshAt ? `Stale since ${clock.format(state.freshAt)}` : 'No data';
+}
+
+/** An API error as a sentence: it ends with a full stop before the next one starts. */
+function sentence(text) {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 function renderHeader(session) {

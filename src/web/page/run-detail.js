@@ -51,7 +51,10 @@ export function runDetail(run) {
         'dl',
         { class: 'facts' },
         fact('State', badge(detail.state)),
-        fact('Attempts', String(detail.attempts ?? '—')),
+        // BullMQ counts the attempts made: a running first attempt has made none yet.
+        live
+          ? fact('Attempt', String((detail.attempts ?? 0) + 1))
+          : fact('Attempts', String(detail.attempts ?? '—')),
         fact('Started', ago(detail.startedAt)),
         fact('Finished', ago(detail.finishedAt)),
         fact('Duration', live ? 'still running' : duration(detail.durationMs)),
