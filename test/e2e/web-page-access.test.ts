@@ -11,11 +11,12 @@ import {
   type WebProject,
 } from '../helpers/web-page.js';
 
-// The admin page with JOBS_WEB_TOKEN and JOBS_WEB_READONLY_TOKEN, in Chromium: the login
+// The admin page with JOBS_WEB_TOKEN and JOBS_WEB_READONLY_TOKEN under a base path, in Chromium: the login
 // form, the read-only role, and a page of another origin trying to act with the session.
 
 const ADMIN_TOKEN = 'admin-3f9a1c7e5b';
 const READONLY_TOKEN = 'look-8d2e6a4f0c';
+const BASE = '/ops/jobs';
 
 let project: WebProject;
 let daemon: CliProcess | undefined;
@@ -29,6 +30,8 @@ beforeAll(async () => {
   ({ daemon, url } = await startWebDaemon(project, {
     JOBS_WEB_TOKEN: ADMIN_TOKEN,
     JOBS_WEB_READONLY_TOKEN: READONLY_TOKEN,
+    // As behind a reverse proxy: the page finds its API and login relative to itself.
+    JOBS_WEB_BASE_PATH: BASE,
   }));
   // A failed run, so that Failed has its Retry and Remove buttons to check.
   await runCli(['run-job', 'sync-calendar', '--config', project.config], {
@@ -85,26 +88,26 @@ describe('the admin page with tokens', () => {
   test('without a session the page goes to the login form; a wrong token is refused, the right one logs in', async () => {
     await browser!.context.clearCookies();
     await page.goto(url);
-    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(new URL(page.url()).pathname).toBe(`${BASE}/login`);
     expect((await fetch(new URL('api/jobs', url))).status).toBe(401);
 
     await page.locator('#token').fill('not-the-token');
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByText('That token is not right.').waitFor();
-    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(new URL(page.url()).pathname).toBe(`${BASE}/login`);
     expect((await browser!.context.cookies()).map((cookie) => cookie.name)).toEqual([]);
 
     await page.locator('#token').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.locator('.freshness.live').waitFor();
-    expect(new URL(page.url()).pathname).toBe('/');
+    expect(new URL(page.url()).pathname).toBe(`${BASE}/`);
     expect(await page.locator('h1').textContent()).toBe('Jobs (12)');
     expect(await page.getByRole('button', { name: 'Run now' }).first().isEnabled()).toBe(true);
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.locator('#token').waitFor();
     await page.goto(url);
-    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(new URL(page.url()).pathname).toBe(`${BASE}/login`);
   });
 
   test('the read-only token: every action is disabled, and a POST forced from the page gets 403', async () => {
@@ -191,8 +194,8 @@ fetch('${url}api/jobs/export-invoices/runs', { method: 'POST', mode: 'no-cors',
     await page.goto(origin);
     await expect.poll(() => outcomes.size).toBe(2);
     expect(Object.fromEntries(outcomes)).toEqual({
-      '/api/jobs/export-invoices/runs': 'net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin',
-      '/api/queues/reports/pause': '403',
+      [`${BASE}/api/jobs/export-invoices/runs`]: 'net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin',
+      [`${BASE}/api/queues/reports/pause`]: '403',
     });
     await page.getByText('cross-site request refused').waitFor(); // the form's answer
     expect(await reportsPaused()).toBe(false);
