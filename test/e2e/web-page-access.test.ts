@@ -2,10 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { Browser, screenshot } from '../helpers/browser.js';
+import { Browser, screenshot, screenshotFailures } from '../helpers/browser.js';
 import { runCli, type CliProcess } from '../helpers/cli.js';
 import {
   realisticProject,
+  poll,
   startWebDaemon,
   taskRuns,
   type WebProject,
@@ -41,6 +42,8 @@ beforeAll(async () => {
   browser = await Browser.launch();
   page = (await browser.newPage()).page;
 }, 60_000);
+
+screenshotFailures(() => page);
 
 afterAll(async () => {
   attacker?.close();
@@ -192,7 +195,7 @@ fetch('${url}api/jobs/export-invoices/runs', { method: 'POST', mode: 'no-cors',
     });
     const before = await runNowAsAdmin();
     await page.goto(origin);
-    await expect.poll(() => outcomes.size).toBe(2);
+    await poll(() => outcomes.size).toBe(2);
     expect(Object.fromEntries(outcomes)).toEqual({
       [`${BASE}/api/jobs/export-invoices/runs`]: 'net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin',
       [`${BASE}/api/queues/reports/pause`]: '403',

@@ -1,9 +1,15 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Browser, screenshot } from '../helpers/browser.js';
+import { Browser, screenshot, screenshotFailures } from '../helpers/browser.js';
 import { runCli, type CliProcess } from '../helpers/cli.js';
 import { TestRedis } from '../helpers/redis-server.js';
-import { openTab, realisticProject, startWebDaemon, type WebProject } from '../helpers/web-page.js';
+import {
+  openTab,
+  realisticProject,
+  poll,
+  startWebDaemon,
+  type WebProject,
+} from '../helpers/web-page.js';
 
 // The page stays live: a running command's output follows in its detail, and while Redis
 // is away the page keeps what it showed and says that it is stale. This file has a Redis
@@ -31,6 +37,8 @@ beforeAll(async () => {
   page = (await browser.newPage()).page;
 }, 60_000);
 
+screenshotFailures(() => page);
+
 afterAll(async () => {
   await Promise.allSettled([browser?.close(), daemon?.stop()]);
   await redis?.destroy();
@@ -51,7 +59,7 @@ describe('the admin page, live', () => {
     const first = await linesNow();
     expect(first).toBeLessThan(10);
     // More lines arrive without a click or a reload.
-    await expect.poll(linesNow, { timeout: 10_000 }).toBeGreaterThan(first);
+    await poll(linesNow, 10_000).toBeGreaterThan(first);
     await screenshot(page, 'job-logs-live');
 
     const kept = page.locator('.run-detail section').filter({
@@ -65,7 +73,7 @@ describe('the admin page, live', () => {
   test('while Redis is down the page keeps its data and says it is stale; it recovers by itself', async () => {
     await openTab(page, url, 'jobs');
     const rows = page.locator('tbody tr');
-    await expect.poll(() => rows.count()).toBe(13);
+    await poll(() => rows.count()).toBe(13);
     const banner = page.locator('#banner');
     expect(await banner.isHidden()).toBe(true);
 

@@ -7,12 +7,14 @@ import {
   PHONE,
   horizontalOverflow,
   screenshot,
+  screenshotFailures,
   type WatchedPage,
 } from '../helpers/browser.js';
 import { runCli, type CliProcess } from '../helpers/cli.js';
 import {
   openTab,
   realisticProject,
+  poll,
   startWebDaemon,
   taskRuns,
   type WebProject,
@@ -43,6 +45,8 @@ beforeAll(async () => {
   await jobs(['disable', 'prune-audit-log', '--reason', 'audit export moves to the new store']);
 }, 60_000);
 
+screenshotFailures(() => page);
+
 afterAll(async () => {
   await Promise.allSettled([browser?.close(), daemon?.stop()]);
 });
@@ -57,9 +61,9 @@ const runsOf = (name: string) => taskRuns(project, name);
 describe('the admin page', () => {
   test('Jobs lists every definition; Run now checks the JSON payload, then the run shows in Job logs', async () => {
     await openTab(page, url, 'jobs');
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Jobs (12)');
+    await poll(() => page.locator('h1').textContent()).toBe('Jobs (12)');
     const row = rowOf('export-invoices');
-    await expect.poll(() => row.locator('td').nth(1).innerText()).toContain('At 03:00');
+    await poll(() => row.locator('td').nth(1).innerText()).toContain('At 03:00');
     expect(await row.locator('td').nth(1).innerText()).toContain('0 3 * * *');
     expect(await row.locator('td').nth(1).innerText()).toContain('Europe/Berlin');
     // Three next runs, each in the browser's zone (Berlin here) and in UTC.
@@ -72,9 +76,9 @@ describe('the admin page', () => {
     await row.getByRole('button', { name: 'Run now' }).click();
     const dialog = page.locator('dialog[open]');
     await dialog.locator('textarea').fill('{"month": 2026-11}');
-    await expect.poll(() => dialog.locator('.hint').textContent()).toMatch(/^Not valid JSON/);
+    await poll(() => dialog.locator('.hint').textContent()).toMatch(/^Not valid JSON/);
     await dialog.getByRole('button', { name: 'Run now' }).click();
-    await expect.poll(() => dialog.locator('.form-error').textContent()).toMatch(/^Not valid JSON/);
+    await poll(() => dialog.locator('.form-error').textContent()).toMatch(/^Not valid JSON/);
     expect(runsOf('export-invoices')).toEqual([]); // the browser sent nothing
 
     await dialog.locator('textarea').fill('{"month": "2026-11"}');
@@ -104,7 +108,7 @@ describe('the admin page', () => {
     await toggle.click();
     const dialog = page.locator('dialog[open]');
     await dialog.getByRole('button', { name: 'Disable' }).click();
-    await expect.poll(() => dialog.locator('.form-error').textContent()).toMatch(/^Say why/);
+    await poll(() => dialog.locator('.form-error').textContent()).toMatch(/^Say why/);
     await dialog.locator('#reason').fill('sessions table is being migrated');
     await dialog.getByRole('button', { name: 'Disable' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -127,13 +131,12 @@ describe('the admin page', () => {
 
     await openTab(page, url, 'jobs');
     await toggle.click();
-    await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('true');
+    await poll(() => toggle.getAttribute('aria-checked')).toBe('true');
     const enabledAt = Date.now();
-    await expect
-      .poll(() => runsOf('cleanup-sessions').filter((run) => run.at > enabledAt).length, {
-        timeout: 15_000,
-      })
-      .toBeGreaterThan(0);
+    await poll(
+      () => runsOf('cleanup-sessions').filter((run) => run.at > enabledAt).length,
+      15_000,
+    ).toBeGreaterThan(0);
   });
 
   test('a failing job shows in Failed with its error; once its cause is fixed, Retry makes it succeed and leave', async () => {
@@ -150,24 +153,26 @@ describe('the admin page', () => {
     writeFileSync(path.join(project.dir, 'statements.csv'), 'date,amount\n2026-12-01,10\n');
     await row.getByRole('button', { name: 'Retry' }).click();
     await row.waitFor({ state: 'detached' });
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Failed (1)');
-    expect(await rowOf('sync-calendar').count()).toBe(1);
 
-    await rowOf('sync-calendar').getByRole('button', { name: 'Remove' }).click();
-    await page.getByText('No failed runs.').waitFor();
-    expect(await page.locator('h1').textContent()).toBe('Failed (0)');
-
+    // It ran again and succeeded: Job logs has the run, and Failed no longer has it.
     await openTab(page, url, 'logs?job=import-bank-statements&status=completed');
     const completed = page.locator('tbody tr.clickable').filter({ hasText: '"imported":2' });
     await completed.first().waitFor();
     expect(await page.locator('#filter-status').inputValue()).toBe('completed');
+    await openTab(page, url, 'failed');
+    const failedNames = () => page.locator('main tbody .name').allInnerTexts();
+    await poll(failedNames).toContain('sync-calendar');
+    expect(await failedNames()).not.toContain('import-bank-statements');
+
+    await rowOf('sync-calendar').getByRole('button', { name: 'Remove' }).click();
+    await rowOf('sync-calendar').waitFor({ state: 'detached' });
   });
 
   test('pausing a queue holds its runs (the counts say so); resuming lets them run', async () => {
     await openTab(page, url, 'queues');
     const reports = rowOf('reports');
     await reports.getByRole('button', { name: 'Pause reports' }).click();
-    await expect.poll(() => reports.locator('.badge').first().innerText()).toContain('paused');
+    await poll(() => reports.locator('.badge').first().innerText()).toContain('paused');
     const before = runsOf('generate-sitemaps').length;
 
     await runCli(['run-job', 'generate-sitemaps', '--no-wait', '--config', project.config], {
@@ -175,20 +180,20 @@ describe('the admin page', () => {
       env: project.env,
     });
     const waiting = reports.locator('td[data-label="Waiting"]');
-    await expect.poll(() => waiting.innerText(), { timeout: 10_000 }).toBe('1');
+    await poll(() => waiting.innerText(), 10_000).toBe('1');
     await screenshot(page, 'queues');
     expect(runsOf('generate-sitemaps').length).toBe(before);
 
     await reports.getByRole('button', { name: 'Resume reports' }).click();
-    await expect.poll(() => reports.locator('.badge').first().innerText()).toContain('running');
-    await expect.poll(() => waiting.innerText(), { timeout: 10_000 }).toBe('0');
-    await expect.poll(() => runsOf('generate-sitemaps').length).toBe(before + 1);
+    await poll(() => reports.locator('.badge').first().innerText()).toContain('running');
+    await poll(() => waiting.innerText(), 10_000).toBe('0');
+    await poll(() => runsOf('generate-sitemaps').length).toBe(before + 1);
   });
 
   test('Restart workers (confirmed) replaces every worker process: new pids on Workers', async () => {
     await openTab(page, url, 'workers');
     const pids = () => page.locator('tr[data-role="worker"] .pid').allInnerTexts();
-    await expect.poll(async () => (await pids()).length).toBeGreaterThan(0);
+    await poll(async () => (await pids()).length).toBeGreaterThan(0);
     const before = await pids();
     await screenshot(page, 'workers');
 
@@ -196,20 +201,19 @@ describe('the admin page', () => {
     const dialog = page.locator('dialog[open]');
     await dialog.getByRole('button', { name: 'Restart workers' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await expect
-      .poll(
-        async () => {
-          const now = await pids();
-          return now.length === before.length && now.every((pid) => !before.includes(pid));
-        },
-        { timeout: 30_000 },
-      )
-      .toBe(true);
+    await poll(async () => {
+      const now = await pids();
+      return now.length === before.length && now.every((pid) => !before.includes(pid));
+    }, 30_000).toBe(true);
   });
 
   test('screenshots of Jobs, and no page-wide horizontal scroll on a phone', async () => {
     await openTab(page, url, 'jobs');
     await screenshot(page, 'jobs');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await openTab(page, url, 'failed');
+    await screenshot(page, 'failed-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     const phone = await browser!.newPage(PHONE);
     try {
       for (const name of ['jobs', 'logs', 'failed', 'queues', 'workers']) {
@@ -221,6 +225,49 @@ describe('the admin page', () => {
       expect(phone.errors.filter((error) => error.startsWith('pageerror'))).toEqual([]);
     } finally {
       await phone.page.close();
+    }
+  });
+
+  test('keyboard: Run now opens with Enter, Escape cancels; a poll leaves the focus where it was', async () => {
+    await openTab(page, url, 'jobs');
+    const button = rowOf('warm-caches').getByRole('button', { name: 'Run now' });
+    const focused = () =>
+      page.evaluate(
+        `document.activeElement.closest('tr')?.querySelector('.name')?.textContent + ' ' + document.activeElement.textContent`,
+      );
+    await button.focus();
+    const stamp = await page.locator('#freshness').innerText();
+    await poll(() => page.locator('#freshness').innerText()).not.toBe(stamp); // polled
+    expect(await focused()).toBe('warm-caches Run now');
+
+    const before = runsOf('warm-caches').length;
+    await page.keyboard.press('Enter');
+    await page.locator('dialog[open]').waitFor();
+    expect(await page.evaluate('document.activeElement.id')).toBe('payload');
+    await page.keyboard.press('Escape');
+    await page.locator('dialog[open]').waitFor({ state: 'detached' });
+    expect(runsOf('warm-caches').length).toBe(before);
+  });
+
+  test('the page weighs far under 200 KB over the wire, and loads nothing from elsewhere', async () => {
+    const fresh = await browser!.newPage();
+    const transfers: { url: string; bytes: number }[] = [];
+    fresh.page.on('requestfinished', async (request) => {
+      const sizes = await request.sizes();
+      transfers.push({
+        url: request.url(),
+        bytes: sizes.responseBodySize + sizes.responseHeadersSize,
+      });
+    });
+    try {
+      await openTab(fresh.page, url, 'jobs');
+      const files = transfers.filter((transfer) => !transfer.url.includes('/api/'));
+      expect(files.every((transfer) => transfer.url.startsWith(url))).toBe(true);
+      const total = files.reduce((sum, transfer) => sum + transfer.bytes, 0);
+      expect(total).toBeGreaterThan(5_000); // the files did load
+      expect(total).toBeLessThan(60_000); // measured: about 25 KB (compressed)
+    } finally {
+      await fresh.page.close();
     }
   });
 

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterEach } from 'vitest';
 
 /** Debian's Chromium; playwright-core brings no browser of its own. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -116,4 +117,19 @@ export async function horizontalOverflow(page: Page): Promise<number> {
       'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     ),
   );
+}
+
+/**
+ * After a failed test, a PNG of the page as it was (test-output/screenshots/failed-*.png)
+ * and its URL in the log: what the browser showed is most of the story. Call at the top
+ * of a test file.
+ */
+export function screenshotFailures(pageOf: () => Page | undefined): void {
+  let count = 0;
+  afterEach(async ({ task }) => {
+    const page = pageOf();
+    if (task.result?.state !== 'fail' || !page) return;
+    const file = await screenshot(page, `failed-${++count}`).catch(() => 'none');
+    console.log(`"${task.name}" failed on ${page.url()}; screenshot: ${file}`);
+  });
 }

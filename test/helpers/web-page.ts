@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { CliProcess, uniquePrefix, writeProject } from './cli.js';
 
 /**
@@ -156,4 +157,15 @@ export function taskRuns(project: WebProject, name: string): TaskRun[] {
     .filter(Boolean)
     .map((line) => JSON.parse(line) as TaskRun)
     .filter((run) => run.name === name);
+}
+
+/**
+ * expect.poll with a deadline that fits the page: it polls its API every 2 s (vitest's
+ * default of 1 s would often end before the page has polled once).
+ */
+export function poll<T>(
+  probe: () => T | Promise<T>,
+  timeout = 10_000,
+): ReturnType<typeof expect.poll<T>> {
+  return expect.poll(probe, { timeout });
 }
