@@ -68,12 +68,13 @@ async function api<T>(path: string): Promise<T> {
 }
 
 /**
- * Runs export-invoices through the API with the admin token: its run id. BullMQ numbers
- * the runs of a queue from one counter (schedulers' ticks have ids of their own), so two
- * of these one apart mean nothing else was enqueued in its queue in between.
+ * Runs send-digest-emails through the API with the admin token: its run id. BullMQ
+ * numbers a queue's jobs from one counter, which every added job (a schedule's tick too)
+ * moves on. Its queue, mail, has no other job and its one schedule ticks on weekday
+ * mornings only: two of these ids one apart mean nothing was added in between.
  */
 async function runNowAsAdmin(): Promise<number> {
-  const response = await fetch(new URL('api/jobs/export-invoices/runs', url), {
+  const response = await fetch(new URL('api/jobs/send-digest-emails/runs', url), {
     method: 'POST',
     headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
     body: '{}',
@@ -172,7 +173,7 @@ describe('the admin page with tokens', () => {
 <form id="f" method="post" action="${url}api/queues/reports/pause" enctype="text/plain">
 <input name='{"a":"' value='"}'></form>
 <script>
-fetch('${url}api/jobs/export-invoices/runs', { method: 'POST', mode: 'no-cors',
+fetch('${url}api/jobs/send-digest-emails/runs', { method: 'POST', mode: 'no-cors',
   credentials: 'include', headers: { 'Content-Type': 'text/plain' }, body: '{}' })
   .finally(() => document.getElementById('f').submit());
 </script></body>`);
@@ -197,7 +198,7 @@ fetch('${url}api/jobs/export-invoices/runs', { method: 'POST', mode: 'no-cors',
     await page.goto(origin);
     await poll(() => outcomes.size).toBe(2);
     expect(Object.fromEntries(outcomes)).toEqual({
-      [`${BASE}/api/jobs/export-invoices/runs`]: 'net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin',
+      [`${BASE}/api/jobs/send-digest-emails/runs`]: 'net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin',
       [`${BASE}/api/queues/reports/pause`]: '403',
     });
     await page.getByText('cross-site request refused').waitFor(); // the form's answer

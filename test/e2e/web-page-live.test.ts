@@ -82,7 +82,7 @@ describe('the admin page, live', () => {
     expect(await banner.innerText()).toMatch(/^Cannot refresh: .*Showing data from/);
     expect(await page.locator('#freshness').innerText()).toMatch(/^Stale since/);
     expect(await rows.count()).toBe(13);
-    await screenshot(page, 'redis-down');
+    await screenshot(page, 'redis-down', false);
 
     await redis!.start();
     await banner.waitFor({ state: 'hidden', timeout: 30_000 });

@@ -211,8 +211,8 @@ describe('the admin page', () => {
     await openTab(page, url, 'jobs');
     await screenshot(page, 'jobs');
     await page.emulateMedia({ colorScheme: 'dark' });
-    await openTab(page, url, 'failed');
-    await screenshot(page, 'failed-dark');
+    await openTab(page, url, 'jobs');
+    await screenshot(page, 'jobs-dark', false);
     await page.emulateMedia({ colorScheme: 'light' });
     const phone = await browser!.newPage(PHONE);
     try {
@@ -221,7 +221,7 @@ describe('the admin page', () => {
         expect(await horizontalOverflow(phone.page), name).toBe(0);
       }
       await openTab(phone.page, url, 'jobs');
-      await screenshot(phone.page, 'jobs-phone');
+      await screenshot(phone.page, 'jobs-phone', false);
       expect(phone.errors.filter((error) => error.startsWith('pageerror'))).toEqual([]);
     } finally {
       await phone.page.close();

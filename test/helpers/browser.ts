@@ -91,22 +91,22 @@ const SCREENSHOT_DIR = path.resolve('test-output', 'screenshots');
 const DOCS_SCREENSHOT_DIR = path.resolve('docs', 'screenshots');
 
 /**
- * A full-page PNG into test-output/screenshots/ on every run, and into docs/screenshots/
- * too when UPDATE_SCREENSHOTS=1 (the set the docs show). Returns the test-output path.
+ * A PNG (of the whole page, or what the viewport shows) into test-output/screenshots/ on
+ * every run, and into docs/screenshots/ too when UPDATE_SCREENSHOTS=1 (the set the docs
+ * show). Returns the test-output path.
  */
-export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  if (process.env.UPDATE_SCREENSHOTS === '1') {
-    mkdirSync(DOCS_SCREENSHOT_DIR, { recursive: true });
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<string> {
+  const dirs = [SCREENSHOT_DIR];
+  if (process.env.UPDATE_SCREENSHOTS === '1') dirs.push(DOCS_SCREENSHOT_DIR);
+  for (const dir of dirs) {
+    mkdirSync(dir, { recursive: true });
     await page.screenshot({
-      path: path.join(DOCS_SCREENSHOT_DIR, `${name}.png`),
-      fullPage: true,
+      path: path.join(dir, `${name}.png`),
+      fullPage,
       animations: 'disabled',
     });
   }
-  return file;
+  return path.join(SCREENSHOT_DIR, `${name}.png`);
 }
 
 /** How far the document is wider than the viewport (0: no page-wide horizontal scroll). */

@@ -77,7 +77,7 @@ const STATUS_TEXT = {
   waiting: ['○', 'waiting', 'muted'],
   delayed: ['◷', 'delayed', 'muted'],
   prioritized: ['○', 'waiting', 'muted'],
-  paused: ['⏸', 'paused', 'warn'],
+  paused: ['‖', 'paused', 'warn'],
   running: ['▶', 'running', 'ok'],
   idle: ['○', 'idle', 'muted'],
   busy: ['●', 'busy', 'info'],
