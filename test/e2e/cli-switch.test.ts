@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import type { CliProcess } from '../helpers/cli.js';
 import { readRuns } from '../helpers/fixtures.js';
@@ -130,8 +131,18 @@ describe('jobs disable / jobs enable', () => {
     expect(forced.code).toBe(0);
     expect(onDemand().map((run) => run.name)).toEqual(['heartbeat']);
 
-    // A new daemon re-syncs the definitions: the switch stays.
+    // The job leaves the file (a sync deletes its schedule and record) and comes back,
+    // each time with a new daemon that re-syncs: the switch stays.
     await project.stopAll();
+    writeFileSync(project.config, JOBS_YAML.replace(/ {2}heartbeat:\n.*\n.*\n/, ''));
+    const without = project.startDaemon(['--workers', '0']);
+    await without.waitFor((line) => line.msg === 'schedules synced');
+    expect((await project.json<ListEntry[]>(['list'])).map((entry) => entry.name)).toEqual([
+      'report',
+      'retired',
+    ]);
+    await project.stopAll();
+    writeFileSync(project.config, JOBS_YAML);
     const restartedAt = Date.now();
     ({ url } = await startDaemon(project));
     const runsBeforeRestart = ticksRun().length;
