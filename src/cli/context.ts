@@ -77,7 +77,7 @@ export class CliContext {
 export function unknownJob(name: string, known: Iterable<string>): UsageError {
   const names = [...known].sort();
   return new UsageError(
-    `no job named '${name}'${didYouMean(name, names)}; known jobs: ${names.join(', ') || 'none (no definitions in Redis yet: start a daemon to sync them)'}`,
+    `no job named '${name}'${didYouMean(name, names)}; known jobs: ${names.join(', ') || 'none'}`,
   );
 }
 
