@@ -198,7 +198,8 @@ export default {
       async refresh() {
         const data = await get('api/failed', { job, offset, limit: LIMIT });
         total = data.total;
-        heading.textContent = `Failed (${count.format(total)})`;
+        // With a job filter the server scans so many failed runs and stops: then "at least".
+        heading.textContent = `Failed (${data.complete === false ? '≥ ' : ''}${count.format(total)})`;
         retryAll.disabled = removeAll.disabled = !ctx.canAct || total === 0;
         keyed(grid, data.rows, (row) => `${row.queue}/${row.id}`, failedItem, signature);
         empty.hidden = data.rows.length > 0;
