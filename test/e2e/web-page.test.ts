@@ -144,11 +144,11 @@ describe('the admin page', () => {
     const row = rowOf('import-bank-statements');
     await row.waitFor();
     expect(await row.innerText()).toContain('ENOENT');
+    await screenshot(page, 'failed'); // before the stack, which names this checkout's paths
     // The stack on expand.
     await row.getByRole('button', { name: /^Stack and output of import-bank-statements/ }).click();
     await page.locator('.run-detail pre').first().waitFor();
     expect(await page.locator('.run-detail').first().innerText()).toContain('statements.csv');
-    await screenshot(page, 'failed');
 
     writeFileSync(path.join(project.dir, 'statements.csv'), 'date,amount\n2026-12-01,10\n');
     await row.getByRole('button', { name: 'Retry' }).click();
@@ -162,6 +162,10 @@ describe('the admin page', () => {
     await openTab(page, url, 'failed');
     const failedNames = () => page.locator('main tbody .name').allInnerTexts();
     await poll(failedNames).toContain('sync-calendar');
+    // An error holding markup is shown as the text it is, never made into elements.
+    const calendar = rowOf('sync-calendar');
+    expect(await calendar.innerText()).toContain('503: <html><body><h1>Service Unavailable');
+    expect(await calendar.locator('html, body, h1').count()).toBe(0);
     expect(await failedNames()).not.toContain('import-bank-statements');
 
     await rowOf('sync-calendar').getByRole('button', { name: 'Remove' }).click();

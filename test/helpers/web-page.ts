@@ -82,7 +82,7 @@ export default async function run(ctx) {
       return { imported: csv.trim().split('\\n').length };
     }
     case 'sync-calendar':
-      throw new Error('calendar API answered 503 Service Unavailable');
+      throw new Error('calendar API answered 503: <html><body><h1>Service Unavailable</h1></body></html>');
     default:
       return { ok: true };
   }
