@@ -73,8 +73,16 @@ describe('the admin page', () => {
     expect(await fileDisabled.getAttribute('aria-checked')).toBe('false');
     expect(await fileDisabled.isDisabled()).toBe(true);
 
-    await row.getByRole('button', { name: 'Run now' }).click();
+    // A refusal is said in the API's words, in the dialog, which stays open.
+    await rowOf('rebuild-search-index').getByRole('button', { name: 'Run now' }).click();
     const dialog = page.locator('dialog[open]');
+    await dialog.getByRole('button', { name: 'Run now' }).click();
+    await poll(() => dialog.locator('.form-error').textContent()).toMatch(/disabled/);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(runsOf('rebuild-search-index')).toEqual([]);
+
+    await row.getByRole('button', { name: 'Run now' }).click();
     await dialog.locator('textarea').fill('{"month": 2026-11}');
     await poll(() => dialog.locator('.hint').textContent()).toMatch(/^Not valid JSON/);
     await dialog.getByRole('button', { name: 'Run now' }).click();
@@ -170,6 +178,21 @@ describe('the admin page', () => {
 
     await rowOf('sync-calendar').getByRole('button', { name: 'Remove' }).click();
     await rowOf('sync-calendar').waitFor({ state: 'detached' });
+
+    // Two new failures, then Remove all, confirmed.
+    for (let i = 0; i < 2; i++) {
+      await runCli(['run-job', 'sync-calendar', '--config', project.config], {
+        cwd: project.dir,
+        env: project.env,
+      });
+    }
+    await poll(failedNames).toEqual(['sync-calendar', 'sync-calendar']);
+    await page.getByRole('button', { name: 'Remove all' }).click();
+    const dialog = page.locator('dialog[open]');
+    expect(await dialog.locator('h2').innerText()).toMatch(/^Remove all 2 failed runs\?/);
+    await dialog.getByRole('button', { name: 'Remove all' }).click();
+    await page.getByText('No failed runs.').waitFor();
+    expect(await page.locator('h1').textContent()).toBe('Failed (0)');
   });
 
   test('pausing a queue holds its runs (the counts say so); resuming lets them run', async () => {
