@@ -145,7 +145,6 @@ async function start() {
   banner.hidden = true;
   setCsrf(state.session.csrf);
   renderHeader(state.session);
-  document.body.classList.toggle('readonly', state.session.role !== 'admin');
   window.addEventListener('hashchange', mount);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') refreshNow();
