@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { nextCronRuns } from '../../definitions/cron.js';
 import { formatDuration } from '../../definitions/duration.js';
-import { schedulerNext } from '../../queue/inspect.js';
+import { schedulersOf } from '../../queue/inspect.js';
 import { readLastRuns } from '../../runs/records.js';
 import type { StoredDefinition } from '../../schedule/stored.js';
 import { withContext, type CliContext } from '../context.js';
@@ -44,9 +44,10 @@ export function registerList(program: Command): void {
         );
         const lastRuns = await readLastRuns(context.client, context.prefix);
         const liveRoles = await readLiveRoles(context.client, context.prefix);
+        const ticks = new NextTicks(context);
         const rows: ListRow[] = [];
         for (const definition of stored) {
-          const next = definition.fingerprint ? await findNextTick(context, definition) : undefined;
+          const next = definition.fingerprint ? await ticks.of(definition) : undefined;
           const last = lastRuns.get(definition.name);
           rows.push({
             name: definition.name,
@@ -134,20 +135,37 @@ function nextRuns(definition: StoredDefinition, next: number, count: number): nu
   return [next];
 }
 
-/** When a job's scheduler fires next; for `runOn: all`, that of any live host (they share the ticks). */
-async function findNextTick(
-  context: CliContext,
-  definition: StoredDefinition,
-): Promise<number | undefined> {
-  const { client, prefix } = context;
-  if (definition.runOn !== 'all')
-    return schedulerNext(client, prefix, definition.queue, definition.name);
-  for (const queue of await listHostQueues(client, prefix, new Set([definition.queue]))) {
-    const { host } = splitHostQueue(queue);
-    const next = host
-      ? await schedulerNext(client, prefix, queue, hostSchedulerId(definition.name, host))
-      : undefined;
-    if (next !== undefined) return next;
+/**
+ * When each job's scheduler fires next, read a queue at a time (one ZRANGE each, not one
+ * ZSCORE a job: 10,000 jobs took 1.4 s). For `runOn: all`, that of any live host: they
+ * share the ticks.
+ */
+class NextTicks {
+  private readonly queues = new Map<string, Promise<Map<string, number>>>();
+  private hostQueues: Promise<string[]> | undefined;
+
+  constructor(private readonly context: CliContext) {}
+
+  async of(definition: StoredDefinition): Promise<number | undefined> {
+    if (definition.runOn !== 'all')
+      return (await this.queue(definition.queue)).get(definition.name);
+    const { client, prefix } = this.context;
+    this.hostQueues ??= listHostQueues(client, prefix);
+    for (const queue of await this.hostQueues) {
+      const { base, host } = splitHostQueue(queue);
+      if (base !== definition.queue || !host) continue;
+      const next = (await this.queue(queue)).get(hostSchedulerId(definition.name, host));
+      if (next !== undefined) return next;
+    }
+    return undefined;
   }
-  return undefined;
+
+  private queue(name: string): Promise<Map<string, number>> {
+    let next = this.queues.get(name);
+    if (!next) {
+      next = schedulersOf(this.context.client, this.context.prefix, name);
+      this.queues.set(name, next);
+    }
+    return next;
+  }
 }
