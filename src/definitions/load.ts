@@ -69,6 +69,7 @@ async function checkDefinitions(
     defaults,
     problemCount: () => problems.length,
     report: reportTo(locator),
+    moduleChecks: new Map(),
   };
   checkDefaults(defaults, context.report);
 
