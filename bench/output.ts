@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -52,7 +52,10 @@ function startDaemon(dir: string, env: NodeJS.ProcessEnv, terminal: boolean): Da
   });
   const pid = () => {
     const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8');
-    return Number(children.trim().split(' ')[0]);
+    const daemon = Number(children.trim().split(' ')[0]);
+    // never 0: kill(0) would signal this whole process group, the benchmark included
+    if (!(daemon > 0)) throw new Error(`script (${child.pid}) has no child process`);
+    return daemon;
   };
   return { child, pid, log };
 }
@@ -67,7 +70,7 @@ function logSize(file: string): number {
 
 async function waitForLog(file: string, text: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!readFileSync(file, 'utf8').includes(text)) {
+  while (!(existsSync(file) && readFileSync(file, 'utf8').includes(text))) {
     if (Date.now() > deadline) throw new Error(`no '${text}' in ${file} within ${timeoutMs}ms`);
     await sleep(100);
   }
@@ -117,9 +120,11 @@ async function runFlood(dir: string, redisUrl: string, terminal: boolean): Promi
     }
     return samples;
   } finally {
-    const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
-    process.kill(daemon.pid(), 'SIGTERM');
-    await exited;
+    if (daemon.child.exitCode === null) {
+      const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
+      process.kill(daemon.pid(), 'SIGTERM');
+      await exited;
+    }
   }
 }
 
