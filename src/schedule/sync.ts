@@ -11,6 +11,7 @@ import { schedulersOf } from '../queue/inspect.js';
 import { acquireLock, releaseLock } from './sync-lock.js';
 import {
   definitionsVersionKey,
+  describeHandler,
   parseStored,
   storedDefinitionsKey,
   type StoredDefinition,
@@ -177,6 +178,7 @@ function toStored(
     enabled: job.enabled,
     runOn: job.runOn,
     roles: [...job.roles],
+    handler: describeHandler(job.handler),
     fingerprint,
     syncedAt,
   };
