@@ -30,6 +30,8 @@ export interface CompileContext {
    * (5,000 module jobs: 135 ms).
    */
   moduleChecks: Map<string, Promise<string | undefined>>;
+  /** Whether each working directory exists, for one load (5,000 commands: 56 ms of stat). */
+  directories: Map<string, boolean>;
 }
 
 /** Reports what is wrong with `defaults:` beyond its shape. */
@@ -218,7 +220,7 @@ async function compileHandler(
   context: CompileContext,
   keys: PropertyKey[],
 ): Promise<Handler | undefined> {
-  const { defaults, report, moduleChecks } = context;
+  const { defaults, report, moduleChecks, directories } = context;
   const baseDir = path.dirname(context.file);
   if (job.command !== undefined && job.module !== undefined) {
     report([...keys, 'module'], "a job has either a 'command' or a 'module', not both");
@@ -232,7 +234,12 @@ async function compileHandler(
     }
     const shell = typeof job.command === 'string';
     const cwd = path.resolve(baseDir, job.cwd ?? defaults.cwd ?? '.');
-    if (!existsSync(cwd)) {
+    let exists = directories.get(cwd);
+    if (exists === undefined) {
+      exists = existsSync(cwd);
+      directories.set(cwd, exists);
+    }
+    if (!exists) {
       report(
         [...keys, job.cwd !== undefined ? 'cwd' : 'command'],
         `working directory ${cwd} does not exist`,

@@ -70,6 +70,7 @@ async function checkDefinitions(
     problemCount: () => problems.length,
     report: reportTo(locator),
     moduleChecks: new Map(),
+    directories: new Map(),
   };
   checkDefaults(defaults, context.report);
 
