@@ -64,7 +64,8 @@ export async function syncSchedules(options: {
   };
   try {
     const definitionsKey = storedDefinitionsKey(prefix);
-    const stored = parseStored(await client.hgetall(definitionsKey));
+    const storedJson = await client.hgetall(definitionsKey);
+    const stored = parseStored(storedJson);
     const result: SyncResult = { added: [], changed: [], removed: [], unchanged: [] };
     // `runOn: all` jobs have no shared scheduler: each live host gets its own.
     const wanted = new Map<string, JobDefinition>();
@@ -125,17 +126,7 @@ export async function syncSchedules(options: {
       .map((job) => roleQueueName(job.queue, job.roles));
     if (roleQueues.length > 0) await client.sadd(hostQueuesKey(prefix), ...roleQueues);
 
-    const records = [...definitions.jobs.values()].map((job) =>
-      toStored(job, isScheduled(job) ? scheduleFingerprint(job, retention) : null, now),
-    );
-    const multi = client.multi().del(definitionsKey);
-    if (records.length > 0) {
-      multi.hset(
-        definitionsKey,
-        Object.fromEntries(records.map((record) => [record.name, JSON.stringify(record)])),
-      );
-    }
-    await multi.set(definitionsVersionKey(prefix), randomUUID()).exec();
+    await writeStored(client, prefix, definitions, retention, storedJson, stored, now);
     return result;
   } finally {
     await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
@@ -161,6 +152,41 @@ async function runLimited(
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
   if (failure) throw failure.error;
+}
+
+/**
+ * Writes the records that changed and deletes those of jobs no longer in the file, then
+ * a new version (stored.ts SyncedDefinitions), in one transaction. An unchanged record
+ * keeps its syncedAt and is not written: rewriting 10,000 of them on every restart built
+ * a 5 MB command. Nothing changed, nothing is written.
+ */
+async function writeStored(
+  client: RedisClient,
+  prefix: string,
+  definitions: Definitions,
+  retention: Retention,
+  storedJson: Record<string, string>,
+  stored: Map<string, StoredDefinition>,
+  now: number,
+): Promise<void> {
+  const changed: Record<string, string> = {};
+  let count = 0;
+  for (const job of definitions.jobs.values()) {
+    const fingerprint = isScheduled(job) ? scheduleFingerprint(job, retention) : null;
+    const before = stored.get(job.name);
+    const json = JSON.stringify(toStored(job, fingerprint, before?.syncedAt ?? now));
+    if (before && json === storedJson[job.name]) continue;
+    changed[job.name] =
+      before && before.syncedAt !== now ? JSON.stringify(toStored(job, fingerprint, now)) : json;
+    count++;
+  }
+  const gone = Object.keys(storedJson).filter((name) => !definitions.jobs.has(name));
+  if (count === 0 && gone.length === 0) return;
+  const key = storedDefinitionsKey(prefix);
+  const multi = client.multi();
+  if (count > 0) multi.hset(key, changed);
+  if (gone.length > 0) multi.hdel(key, ...gone);
+  await multi.set(definitionsVersionKey(prefix), randomUUID()).exec();
 }
 
 function toStored(
