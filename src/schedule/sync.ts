@@ -67,6 +67,10 @@ export async function syncSchedules(options: {
     const storedJson = await client.hgetall(definitionsKey);
     const stored = parseStored(storedJson);
     const result: SyncResult = { added: [], changed: [], removed: [], unchanged: [] };
+    // Each scheduled job's digest, made once (a SHA-1 of its JSON: 10,000 add up).
+    const fingerprints = new Map<string, string | null>();
+    for (const job of definitions.jobs.values())
+      fingerprints.set(job.name, isScheduled(job) ? scheduleFingerprint(job, retention) : null);
     // `runOn: all` jobs have no shared scheduler: each live host gets its own.
     const wanted = new Map<string, JobDefinition>();
     for (const job of definitions.jobs.values()) {
@@ -90,7 +94,7 @@ export async function syncSchedules(options: {
     const writes: (() => Promise<unknown>)[] = [];
     const moved = new Set<string>();
     for (const job of wanted.values()) {
-      const fingerprint = scheduleFingerprint(job, retention);
+      const fingerprint = fingerprints.get(job.name) as string;
       const before = stored.get(job.name);
       const exists = inRedis.get(job.queue)?.has(job.name) ?? false;
       if (before?.fingerprint === fingerprint && exists) {
@@ -126,7 +130,7 @@ export async function syncSchedules(options: {
       .map((job) => roleQueueName(job.queue, job.roles));
     if (roleQueues.length > 0) await client.sadd(hostQueuesKey(prefix), ...roleQueues);
 
-    await writeStored(client, prefix, definitions, retention, storedJson, stored, now);
+    await writeStored(client, prefix, definitions, fingerprints, storedJson, stored, now);
     return result;
   } finally {
     await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
@@ -164,7 +168,7 @@ async function writeStored(
   client: RedisClient,
   prefix: string,
   definitions: Definitions,
-  retention: Retention,
+  fingerprints: ReadonlyMap<string, string | null>,
   storedJson: Record<string, string>,
   stored: Map<string, StoredDefinition>,
   now: number,
@@ -172,7 +176,7 @@ async function writeStored(
   const changed: Record<string, string> = {};
   let count = 0;
   for (const job of definitions.jobs.values()) {
-    const fingerprint = isScheduled(job) ? scheduleFingerprint(job, retention) : null;
+    const fingerprint = fingerprints.get(job.name) ?? null;
     const before = stored.get(job.name);
     const json = JSON.stringify(toStored(job, fingerprint, before?.syncedAt ?? now));
     if (before && json === storedJson[job.name]) continue;
