@@ -1,6 +1,8 @@
 import { TestRedis } from '../test/helpers/redis-server.js';
 import { benchCli } from './cli.js';
+import { benchDefinitions } from './definitions.js';
 import { benchMetrics } from './metrics.js';
+import { benchOutput } from './output.js';
 import { benchRestart } from './restart.js';
 import { bareBullmq, daemon } from './throughput.js';
 
@@ -57,6 +59,9 @@ async function main(): Promise<void> {
   await section('cli', benchCli);
   // Restart latency (bench/restart.ts): `jobs restart` to every worker replaced.
   await section('restart', benchRestart);
+  // 10,000 definitions (bench/definitions.ts) and a 10 MB command output (bench/output.ts).
+  await section('definitions', benchDefinitions);
+  await section('output', benchOutput);
   console.log(JSON.stringify(figures));
 }
 
