@@ -13,6 +13,7 @@ import { workerRoutes } from './api/workers.js';
 import type { WebContext } from './context.js';
 import type { WebEnv, WebRequest } from './http.js';
 import { loginRoutes } from './login.js';
+import { redisAddress } from '../redis/describe-error.js';
 
 export type PageAssets = Map<string, { type: string; body: string | Buffer }>;
 
@@ -80,8 +81,10 @@ export function createWebApp(options: WebAppOptions): Hono<WebEnv> {
       return c.json({ error: error.message }, error.status);
     }
     // A command that failed while Redis is away: say that, not "internal error".
+    // ioredis's own words here ("Stream isn't writeable…") tell an operator nothing.
     if (web.client.status !== 'ready') {
-      return c.json({ error: `Redis is unavailable: ${error.message}` }, 503);
+      const where = redisAddress(web.settings.redis);
+      return c.json({ error: `cannot reach Redis at ${where}; retrying` }, 503);
     }
     return c.json({ error: error.message }, 500);
   });
