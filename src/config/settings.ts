@@ -275,10 +275,8 @@ export function loadSettings(
       checkDuration,
       30 * DAY_MS,
     ),
-    logLevel: read('LOG_LEVEL') ?? 'info',
-    spareWorkers: !['off', '0', 'false', 'no'].includes(
-      (read('JOBS_SPARE_WORKERS') ?? 'off').toLowerCase(),
-    ),
+    logLevel: readLogLevel(read, problems),
+    spareWorkers: readOnOff(read, 'JOBS_SPARE_WORKERS', false, problems),
     web: readWebSettings(read, problems),
   };
   if (problems.length > 0) throw new EnvironmentError(problems);
@@ -300,15 +298,35 @@ export function childEnvironment(settings: Settings): NodeJS.ProcessEnv {
 
 const DAY_MS = 86_400_000;
 
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+function readLogLevel(read: (name: EnvName) => string | undefined, problems: string[]): string {
+  const level = read('LOG_LEVEL') ?? 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level;
+  problems.push(`LOG_LEVEL '${level}' must be one of ${LOG_LEVELS.join(', ')}`);
+  return 'info';
+}
+
+/** A switch variable: on/off (also 1/0, true/false, yes/no); anything else is a problem, not "on". */
+function readOnOff(
+  read: (name: EnvName) => string | undefined,
+  name: EnvName,
+  fallback: boolean,
+  problems: string[],
+): boolean {
+  const text = read(name)?.toLowerCase();
+  if (text === undefined) return fallback;
+  if (['on', '1', 'true', 'yes'].includes(text)) return true;
+  if (['off', '0', 'false', 'no'].includes(text)) return false;
+  problems.push(`${name} '${read(name)}' must be on or off`);
+  return fallback;
+}
+
 function readWebSettings(
   read: (name: EnvName) => string | undefined,
   problems: string[],
 ): WebSettings {
-  const switchText = (read('JOBS_WEB') ?? 'on').toLowerCase();
-  const enabled = ['on', '1', 'true', 'yes'].includes(switchText);
-  if (!enabled && !['off', '0', 'false', 'no'].includes(switchText)) {
-    problems.push(`JOBS_WEB '${read('JOBS_WEB')}' must be on or off`);
-  }
+  const enabled = readOnOff(read, 'JOBS_WEB', true, problems);
   const basePath = read('JOBS_WEB_BASE_PATH') ?? '';
   if (basePath && !/^\/[A-Za-z0-9._~\-/]*[^/]$/.test(basePath)) {
     problems.push(

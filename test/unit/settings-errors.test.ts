@@ -46,6 +46,16 @@ describe('loadSettings: a wrong value is one sentence, a configuration error (ex
     ],
     ['JOBS_WORKERS', { JOBS_WORKERS: '-1' }, "JOBS_WORKERS '-1' must be a whole number ≥ 0"],
     [
+      'LOG_LEVEL',
+      { LOG_LEVEL: 'verbose' },
+      "LOG_LEVEL 'verbose' must be one of trace, debug, info, warn, error, fatal, silent",
+    ],
+    [
+      'JOBS_SPARE_WORKERS',
+      { JOBS_SPARE_WORKERS: 'maybe' },
+      "JOBS_SPARE_WORKERS 'maybe' must be on or off",
+    ],
+    [
       'JOBS_CONCURRENCY',
       { JOBS_CONCURRENCY: '0' },
       "JOBS_CONCURRENCY '0' must be a whole number ≥ 1",
