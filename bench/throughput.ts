@@ -23,6 +23,8 @@ import { cpuMs, processTree } from './proc.js';
 const QUEUE = 'bench';
 /** After every consumer is connected: let start-up work (JIT, first heartbeats) finish. */
 const SETTLE_MS = 500;
+/** Node flags for the measured processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 export type Launch =
   /** `processes` bare BullMQ Worker processes, each at `concurrency`. */
@@ -108,7 +110,7 @@ export function startLaunch(
     const script = fileURLToPath(new URL('./bare-worker.js', import.meta.url));
     const args = [script, redisUrl, prefix, QUEUE, String(launch.concurrency)];
     const children = Array.from({ length: launch.processes }, () =>
-      spawn(process.execPath, args, { stdio: [...stdio] }),
+      spawn(process.execPath, [...NODE_ARGS, ...args], { stdio: [...stdio] }),
     );
     return { children, consumers: launch.processes };
   }
@@ -119,7 +121,7 @@ export function startLaunch(
     launch.kind === 'work'
       ? [CLI, 'work', ...config, ...concurrency]
       : [CLI, 'start', ...config, '--workers', String(launch.workers), ...concurrency];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
     cwd: dir,
     env: ourEnv(redisUrl, prefix, launch.env),
     stdio: [...stdio],
