@@ -4,7 +4,7 @@ import {
   EXIT_REASONS,
   isForkedWorker,
   isRestartMessage,
-  relayEventsToParent,
+  relayMetricsToParent,
   sendToDaemon,
   startAliveBeat,
 } from '../process/ipc.js';
@@ -96,7 +96,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   });
   const activeJobs = () => worker.activeCount();
   // Forked by a daemon: it counts our runs. On our own: we serve them, if asked.
-  const relay = relayEventsToParent(bus, activeJobs);
+  const relay = relayMetricsToParent(bus, activeJobs, (name) => definitions.jobs.has(name));
   // Imported only when served: prom-client and the HTTP server are memory every worker
   // forked by a daemon (which serves the metrics itself) would carry for nothing.
   const stopMetrics =
