@@ -102,6 +102,18 @@ async function benchThroughput(redisUrl: string): Promise<Record<string, number>
       ours: { kind: 'daemon', workers: 2, concurrency: 50 },
       bare: { kind: 'bare', processes: 2, concurrency: 50 },
     },
+    {
+      // As deployed by default: the daemon serves /metrics, so its workers relay their runs.
+      label: '2x50+m',
+      jobs: highJobs,
+      ours: {
+        kind: 'daemon',
+        workers: 2,
+        concurrency: 50,
+        env: { JOBS_METRICS_ADDR: '127.0.0.1:0' },
+      },
+      bare: { kind: 'bare', processes: 2, concurrency: 50 },
+    },
   ];
   console.log(
     `no-op module jobs from a paused, pre-filled queue; ${ROUNDS} rounds, median (range); load ${loadAverages()}`,
@@ -122,7 +134,7 @@ async function benchThroughput(redisUrl: string): Promise<Record<string, number>
         ? `bare ${launch.processes}×c${launch.concurrency}`
         : launch.kind === 'work'
           ? `jobs work c${launch.concurrency}`
-          : `jobs start ${launch.workers}×c${launch.concurrency}`;
+          : `jobs start ${launch.workers}×c${launch.concurrency}${launch.env ? ' +m' : ''}`;
     for (const side of ['ours', 'bare'] as const) {
       const list = runs[side];
       console.log(

@@ -9,8 +9,8 @@ import type { RedisClient } from '../redis/connection.js';
  * a second when idle: with Redis's default `hz 10` a per-second job started up to 100 ms
  * late (bench: p99 110 ms, for bare BullMQ alike). So each worker process also keeps its
  * own timer to the earliest delayed job of its queues, and at that time writes BullMQ's
- * marker, which ends the consumers' wait at once, as a newly added job would (bench with
- * hz 10: p99 110 → see docs/schedules.md).
+ * marker, which ends the consumers' wait at once, as a newly added job would (bench, a
+ * per-second job on hz 10 under load: p50 38 → 5 ms, p99 110 → 25 ms).
  *
  * The due times are read from Redis (one ZRANGE per queue, pipelined): right after this
  * process started a tick (BullMQ has just made the next one), and every REFRESH_MS for
