@@ -16,16 +16,18 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
-  // Layers, top to bottom: cli → daemon → worker → the rest (queue, schedule, hosts, runs,
-  // metrics, heartbeat, redis, config, definitions, process, …). A lower layer never
-  // imports an upper one; a signal or a message goes through process/ instead.
+  // Layers, top to bottom: cli → daemon and web (the admin page: beside the daemon, which
+  // serves it) → worker → the rest (queue, schedule, hosts, runs, metrics, heartbeat, redis,
+  // config, definitions, process, …). A lower layer never imports an upper one; a signal
+  // or a message goes through process/ instead.
   layer('src/daemon/**/*.ts', ['cli']),
-  layer('src/worker/**/*.ts', ['cli', 'daemon']),
+  layer('src/web/**/*.ts', ['cli', 'daemon']),
+  layer('src/worker/**/*.ts', ['cli', 'daemon', 'web']),
   {
     files: ['src/**/*.ts'],
     // index.ts is the package's public entry, a top layer like cli/.
-    ignores: ['src/index.ts', 'src/cli/**', 'src/daemon/**', 'src/worker/**'],
-    ...layerRule(['cli', 'daemon', 'worker']),
+    ignores: ['src/index.ts', 'src/cli/**', 'src/daemon/**', 'src/web/**', 'src/worker/**'],
+    ...layerRule(['cli', 'daemon', 'web', 'worker']),
   },
 );
 

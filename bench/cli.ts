@@ -64,7 +64,7 @@ export async function benchCli(redisUrl: string): Promise<Record<string, number>
   }
 }
 
-async function fillFailed(
+export async function fillFailed(
   queue: Queue,
   connection: { url: string; maxRetriesPerRequest: null },
   prefix: string,

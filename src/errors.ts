@@ -62,6 +62,20 @@ export class WorkFailedError extends JobsError {
   }
 }
 
+/**
+ * An operator disabled the job (`jobs disable`): a run asked for by hand is refused. Exit 1,
+ * not 2: the command was right, the job's state refused it (the file's `enabled: false`,
+ * a mistake in what was asked for, stays a usage error).
+ */
+export class JobDisabledError extends JobsError {
+  constructor(
+    message: string,
+    readonly job: string,
+  ) {
+    super(message, { code: 'EDISABLED', exitCode: EXIT.failed });
+  }
+}
+
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
@@ -95,5 +109,19 @@ export class CommandFailedError extends JobsError {
     readonly summary: CommandSummary,
   ) {
     super(message, { code: 'ECOMMAND', exitCode: EXIT.failed });
+  }
+}
+
+/** HTTP statuses the admin page's API answers with besides 2xx. */
+export type WebErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 415 | 421 | 500 | 503;
+
+/** A request to the admin page or its API that cannot be served: its status and why, in one sentence. */
+export class WebRequestError extends JobsError {
+  constructor(
+    readonly status: WebErrorStatus,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, { code: 'EWEB', exitCode: EXIT.failed, cause: options.cause });
   }
 }

@@ -74,6 +74,8 @@ export interface JobsEvents {
   /** Per-host schedulers of `runOn: all` jobs added or removed (`<queue>@<host> <id>`). */
   'schedule:hosts': { upserted: string[]; removed: string[] };
   'metrics:listening': { url: string };
+  /** The admin page is served at `url`; `access` says who may use it (web/access.ts). */
+  'web:serving': { url: string; access: 'open' | 'token' | 'closed' };
   'queue:pruned': { queue: string; failed: number; completed: number };
   'redis:ready': { target: string; version?: string };
   'redis:error': { target: string; error: string };

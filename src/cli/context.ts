@@ -1,7 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { loadSettings, type Settings } from '../config/settings.js';
-import { listHostQueues } from '../hosts/host-queues.js';
+import { didYouMean } from '../definitions/suggest.js';
+import { UsageError } from '../errors.js';
+import { queueNamesOf } from '../queue/queue-names.js';
 import { connectProducer, type RedisClient } from '../redis/connection.js';
 import { readStored, type StoredDefinition } from '../schedule/stored.js';
 
@@ -41,10 +43,7 @@ export class CliContext {
    * per-host queues of its `runOn: all` jobs (`default@web-1`).
    */
   async queueNames(only: readonly string[] = []): Promise<string[]> {
-    const synced = new Set([...(await this.stored()).values()].map((job) => job.queue));
-    const names = only.length > 0 ? new Set(only) : synced.size > 0 ? synced : new Set(['default']);
-    const hostQueues = await listHostQueues(this.client, this.prefix, names);
-    return [...[...names].sort(), ...hostQueues];
+    return queueNamesOf(this.client, this.prefix, await this.stored(), only);
   }
 
   async queue(name: string): Promise<Queue> {
@@ -72,6 +71,14 @@ export class CliContext {
     ]);
     this.client.disconnect();
   }
+}
+
+/** A job name the synced definitions do not know: exit 2, with the nearest name and the known ones. */
+export function unknownJob(name: string, known: Iterable<string>): UsageError {
+  const names = [...known].sort();
+  return new UsageError(
+    `no job named '${name}'${didYouMean(name, names)}; known jobs: ${names.join(', ') || 'none'}`,
+  );
 }
 
 /** Runs `body` with an open context and always closes it. */

@@ -47,7 +47,20 @@ const COMMAND_ENV = {
   pause: REDIS_ENV,
   resume: REDIS_ENV,
   status: REDIS_ENV,
+  disable: [...REDIS_ENV, 'JOBS_HOST_ID'],
+  enable: REDIS_ENV,
+  remove: REDIS_ENV,
   validate: [],
+  web: [
+    ...REDIS_ENV,
+    ...RETENTION,
+    'JOBS_HOST_ID',
+    'JOBS_LOG_FORMAT',
+    'JOBS_WEB_TOKEN',
+    'JOBS_WEB_READONLY_TOKEN',
+    'JOBS_WEB_BASE_PATH',
+    'JOBS_WEB_HOSTS',
+  ],
 } satisfies Record<string, readonly EnvName[]>;
 
 export type CommandName = keyof typeof COMMAND_ENV;

@@ -42,3 +42,12 @@ export function metricsAddrFlag(flag: string): (value: string) => string {
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
+
+/** host:port (no `off`: the command exists to listen). */
+export function addressFlag(flag: string): (value: string) => string {
+  return flagParser(flag, (label, text) =>
+    text === 'off'
+      ? { problem: `${label} '${text}' must be host:port` }
+      : checkMetricsAddr(label, text),
+  );
+}

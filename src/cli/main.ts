@@ -30,6 +30,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   pause: async () => (await import('./commands/pause.js')).registerPause,
   resume: async () => (await import('./commands/pause.js')).registerPause,
   status: async () => (await import('./commands/status.js')).registerStatus,
+  disable: async () => (await import('./commands/switch.js')).registerSwitch,
+  enable: async () => (await import('./commands/switch.js')).registerSwitch,
+  remove: async () => (await import('./commands/remove.js')).registerRemove,
+  web: async () => (await import('./commands/web.js')).registerWeb,
 };
 
 /** The command word in argv (skipping global options), if it names a known command. */

@@ -54,6 +54,21 @@ export interface Settings {
   logLevel: string;
   /** Pre-start each worker's replacement, so restarts take milliseconds, not seconds. */
   spareWorkers: boolean;
+  web: WebSettings;
+}
+
+/** The admin page and its HTTP API (docs/web.md). */
+export interface WebSettings {
+  /** JOBS_WEB: served by the daemon on JOBS_METRICS_ADDR. */
+  enabled: boolean;
+  /** JOBS_WEB_TOKEN: full access (admin). */
+  token: string | undefined;
+  /** JOBS_WEB_READONLY_TOKEN: may look, not act. */
+  readonlyToken: string | undefined;
+  /** JOBS_WEB_BASE_PATH: '' or `/jobs` (no trailing slash). */
+  basePath: string;
+  /** JOBS_WEB_HOSTS: Host names allowed besides loopback names and the listen address. */
+  hosts: readonly string[];
 }
 
 export interface RecycleSettings {
@@ -97,6 +112,17 @@ export const ENVIRONMENT = Object.freeze({
   JOBS_CONCURRENCY: ['1', 'jobs one worker process runs at once, per queue'],
   JOBS_METRICS_ADDR: ['127.0.0.1:9464', 'host:port of /metrics, /healthz, /readyz; off disables'],
   JOBS_METRICS_TOKEN: ['', 'if set, /metrics needs Authorization: Bearer <token>'],
+  JOBS_WEB: ['on', 'on: the daemon serves the admin page and /api/ on JOBS_METRICS_ADDR; off: not'],
+  JOBS_WEB_TOKEN: [
+    '',
+    'the admin page and API need this token (login form or Bearer); required off loopback',
+  ],
+  JOBS_WEB_READONLY_TOKEN: ['', 'a second token that may look at the admin page but not act'],
+  JOBS_WEB_BASE_PATH: ['', 'path prefix of the admin page behind a reverse proxy, e.g. /jobs'],
+  JOBS_WEB_HOSTS: [
+    '',
+    'extra Host names the admin page answers to (a reverse proxy), comma-separated',
+  ],
   JOBS_STOP_TIMEOUT: [
     '30s',
     'how long a stopping worker waits for running jobs before aborting them',
@@ -253,6 +279,7 @@ export function loadSettings(
     spareWorkers: !['off', '0', 'false', 'no'].includes(
       (read('JOBS_SPARE_WORKERS') ?? 'off').toLowerCase(),
     ),
+    web: readWebSettings(read, problems),
   };
   if (problems.length > 0) throw new EnvironmentError(problems);
   return Object.freeze(settings);
@@ -272,6 +299,42 @@ export function childEnvironment(settings: Settings): NodeJS.ProcessEnv {
 }
 
 const DAY_MS = 86_400_000;
+
+function readWebSettings(
+  read: (name: EnvName) => string | undefined,
+  problems: string[],
+): WebSettings {
+  const switchText = (read('JOBS_WEB') ?? 'on').toLowerCase();
+  const enabled = ['on', '1', 'true', 'yes'].includes(switchText);
+  if (!enabled && !['off', '0', 'false', 'no'].includes(switchText)) {
+    problems.push(`JOBS_WEB '${read('JOBS_WEB')}' must be on or off`);
+  }
+  const basePath = read('JOBS_WEB_BASE_PATH') ?? '';
+  if (basePath && !/^\/[A-Za-z0-9._~\-/]*[^/]$/.test(basePath)) {
+    problems.push(
+      `JOBS_WEB_BASE_PATH '${basePath}' must start with '/' and not end with one (e.g. /jobs)`,
+    );
+  }
+  const token = read('JOBS_WEB_TOKEN');
+  const readonlyToken = read('JOBS_WEB_READONLY_TOKEN');
+  if (readonlyToken && !token) {
+    problems.push('JOBS_WEB_READONLY_TOKEN needs JOBS_WEB_TOKEN beside it (the admin token)');
+  }
+  if (token && readonlyToken === token) {
+    problems.push('JOBS_WEB_READONLY_TOKEN must differ from JOBS_WEB_TOKEN');
+  }
+  const hosts = (read('JOBS_WEB_HOSTS') ?? '')
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter(Boolean);
+  return Object.freeze({
+    enabled,
+    token,
+    readonlyToken,
+    basePath,
+    hosts: Object.freeze(hosts),
+  });
+}
 
 /** Host ids become part of queue names and Redis keys: no ':' or spaces. */
 export const HOST_ID_PATTERN = /^[A-Za-z0-9._-]+$/;

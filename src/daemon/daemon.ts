@@ -10,7 +10,8 @@ import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
-import { MetricsServer } from '../metrics/server.js';
+import { MetricsServer, parseAddress } from '../metrics/server.js';
+import type { WebHandler } from '../web/listener.js';
 import { openQueue } from '../redis/bull.js';
 import { describeTarget, openMonitorConnection, type RedisClient } from '../redis/connection.js';
 import { DataLossWatch } from '../redis/data-loss.js';
@@ -44,6 +45,7 @@ export class Daemon {
   private pool: WorkerPool | undefined;
   private metrics: DaemonMetrics | undefined;
   private metricsServer: MetricsServer | undefined;
+  private web: WebHandler | undefined;
   private monitor: RedisClient | undefined;
   private definitions: Definitions | undefined;
   private heartbeat: Heartbeat | undefined;
@@ -122,7 +124,7 @@ export class Daemon {
     if (this.options.scheduler) this.startPruner();
     if (this.options.scheduler) this.startHostSchedules(this.client);
     const client = this.client;
-    this.recorder = recordRuns(bus, client, settings.prefix, this.options.log);
+    this.recorder = recordRuns(bus, client, settings.prefix, this.options.log, settings.hostId);
     this.recovery = new RunRecovery({
       client,
       prefix: settings.prefix,
@@ -179,15 +181,22 @@ export class Daemon {
     if (settings.metricsAddr === 'off') return;
     this.metrics = new DaemonMetrics({ prefix: settings.prefix, bus, scheduler });
     this.metrics.setDefinitions(definitions);
+    // The admin page shares the address; loaded only when on (it is most of a bundle chunk).
+    if (settings.web.enabled) {
+      const { createWebHandler } = await import('../web/listener.js');
+      this.web = createWebHandler(settings, parseAddress(settings.metricsAddr).host);
+    }
     this.metricsServer = new MetricsServer({
       address: settings.metricsAddr,
       token: settings.metricsToken,
       source: this.metrics,
+      fallback: this.web?.listener,
     });
     const { host, port } = await this.metricsServer.start();
-    bus.emit('metrics:listening', {
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    });
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    bus.emit('metrics:listening', { url });
+    if (this.web)
+      bus.emit('web:serving', { url: `${url}${this.web.basePath}/`, access: this.web.mode });
   }
 
   /**
@@ -324,6 +333,7 @@ export class Daemon {
         ['run recovery', () => this.recovery?.settle()],
         ['run records', () => this.recorder?.flush()],
         ['metrics server', () => this.metricsServer?.stop()],
+        ['admin page', () => this.web?.close()],
         ['monitor connection', () => this.monitor?.disconnect()],
         ['heartbeat', () => this.heartbeat?.stop()],
         ['queues', () => Promise.allSettled([...this.queues.values()].map((q) => q.close()))],

@@ -126,6 +126,14 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
     ),
   );
   bus.on('metrics:listening', (e) => log.info({ url: e.url }, 'metrics listening'));
+  bus.on('web:serving', (e) => {
+    if (e.access === 'closed') {
+      log.warn(
+        { url: e.url },
+        'the admin page is closed: the address is not loopback and JOBS_WEB_TOKEN is not set (metrics still work)',
+      );
+    } else log.info({ url: e.url, access: e.access }, 'admin page listening');
+  });
   bus.on('queue:pruned', (e) =>
     log.info(
       { queue: e.queue, failed: e.failed, completed: e.completed },

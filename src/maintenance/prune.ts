@@ -29,7 +29,8 @@ export async function pruneQueue(queue: Queue, ages: PruneAges): Promise<PruneRe
   };
 }
 
-async function cleanAll(
+/** Deletes the jobs of one state that finished over `graceMs` ago, a batch per call, until none is left. */
+export async function cleanAll(
   queue: Queue,
   graceMs: number,
   type: 'failed' | 'completed',

@@ -5,6 +5,7 @@ import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import { expectedIntervals, renderExpectedIntervals } from './expected-interval.js';
 import {
+  createEnabledGauge,
   createKillsCounter,
   createQueueGauges,
   createRedisUpGauge,
@@ -17,6 +18,7 @@ import { RunMetrics, UNKNOWN_JOB_LABEL } from './run-metrics.js';
 import { applyTally, type TallyData } from './run-tally.js';
 import type { MetricsSource } from './server.js';
 import { recordEvents } from './subscribe.js';
+import { readJobSwitches } from '../schedule/job-switch.js';
 
 export interface DaemonMetricsOptions {
   prefix: string;
@@ -69,6 +71,7 @@ export class DaemonMetrics implements MetricsSource {
     createWorkersGauge(this.registry, () => this.workerStates());
     createRedisUpGauge(this.registry, () => this.redisUp());
     createQueueGauges(this.registry, async () => this.queueCounts?.read());
+    createEnabledGauge(this.registry, () => this.readEnabled());
   }
 
   /** A forked worker's runs (the daemon runs no job itself). */
@@ -113,6 +116,28 @@ export class DaemonMetrics implements MetricsSource {
   async render(): Promise<{ contentType: string; body: string }> {
     const body = (await this.registry.metrics()) + this.runMetrics.render() + this.intervalsText;
     return { contentType: this.registry.contentType, body };
+  }
+
+  /**
+   * Each defined job's switch, the file's and the operator's: one HGETALL a scrape, on the
+   * monitor connection (which fails at once while Redis is away). Jobs only the switch
+   * hash names (removed from the file) are left out: labels stay bounded by the file.
+   */
+  private async readEnabled(): Promise<Map<string, boolean> | undefined> {
+    const { definitions, monitor } = this;
+    if (!definitions || !monitor) return undefined;
+    let switches: Map<string, unknown>;
+    try {
+      switches = await readJobSwitches(monitor, this.options.prefix);
+    } catch {
+      return undefined;
+    }
+    return new Map(
+      [...definitions.jobs.values()].map((job) => [
+        job.name,
+        job.enabled && !switches.has(job.name),
+      ]),
+    );
   }
 
   /** The queues the definitions name: bounded, unlike whatever queues Redis holds. */

@@ -130,3 +130,25 @@ export function createQueueGauges(
     },
   });
 }
+
+/**
+ * jobs_enabled: 1 for a job that runs on its schedule, 0 for one disabled by the file
+ * (`enabled: false`) or by an operator (`jobs disable`), read from Redis at each scrape.
+ * While Redis cannot be read it is left out, as the queue gauges are.
+ */
+export function createEnabledGauge(
+  registry: Registry,
+  read: () => Promise<Map<string, boolean> | undefined>,
+): void {
+  new Gauge({
+    name: 'jobs_enabled',
+    help: 'Whether a job runs: 1 enabled, 0 disabled by its definition (enabled: false) or by an operator (jobs disable).',
+    labelNames: ['job_name'],
+    registers: [registry],
+    async collect() {
+      const enabled = await read();
+      this.reset();
+      for (const [name, on] of enabled ?? []) this.set({ job_name: name }, on ? 1 : 0);
+    },
+  });
+}

@@ -15,6 +15,11 @@ export interface MetricsServerOptions {
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   token: string | undefined;
   source: MetricsSource;
+  /**
+   * Every other path goes here (the admin page, when JOBS_WEB is on); without it they
+   * answer 404.
+   */
+  fallback?: (request: IncomingMessage, response: ServerResponse) => void;
 }
 
 /**
@@ -38,32 +43,13 @@ export class MetricsServer {
   }
 
   /** Listens, or throws a ConfigError naming the address when it cannot (in use, not local). */
-  async start(): Promise<{ host: string; port: number }> {
-    const { host, port } = parseAddress(this.options.address);
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => {
-        const why =
-          error.code === 'EADDRINUSE'
-            ? 'is already in use by another process'
-            : error.code === 'EADDRNOTAVAIL'
-              ? 'is not an address of this host'
-              : error.code === 'EACCES'
-                ? 'needs privileges this process does not have'
-                : `cannot be listened on (${error.message})`;
-        reject(
-          new ConfigError(
-            `metrics address ${this.options.address} ${why}; choose another with --metrics-addr or JOBS_METRICS_ADDR, or set it to off`,
-          ),
-        );
-      };
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
-    const bound = this.server.address();
-    return { host, port: typeof bound === 'object' && bound ? bound.port : port };
+  start(): Promise<{ host: string; port: number }> {
+    return listenAt(
+      this.server,
+      this.options.address,
+      (why) =>
+        `metrics address ${this.options.address} ${why}; choose another with --metrics-addr or JOBS_METRICS_ADDR, or set it to off`,
+    );
   }
 
   /** Stops listening and drops open connections. Idempotent. */
@@ -79,6 +65,7 @@ export class MetricsServer {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/metrics' && path !== '/healthz' && path !== '/readyz') {
+      if (this.options.fallback) return this.options.fallback(request, response);
       return respond(response, 404, 'not found: try /metrics, /healthz or /readyz');
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -121,6 +108,38 @@ function digest(text: string): Buffer {
 function respond(response: ServerResponse, status: number, text: string): void {
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
   response.end(`${text}\n`);
+}
+
+/**
+ * Listens on `host:port`, or throws a ConfigError whose sentence `explain` makes from why
+ * not (in use, not an address of this host, no privileges).
+ */
+export async function listenAt(
+  server: Server,
+  address: string,
+  explain: (why: string) => string,
+): Promise<{ host: string; port: number }> {
+  const { host, port } = parseAddress(address);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const why =
+        error.code === 'EADDRINUSE'
+          ? 'is already in use by another process'
+          : error.code === 'EADDRNOTAVAIL'
+            ? 'is not an address of this host'
+            : error.code === 'EACCES'
+              ? 'needs privileges this process does not have'
+              : `cannot be listened on (${error.message})`;
+      reject(new ConfigError(explain(why)));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  return { host, port: typeof bound === 'object' && bound ? bound.port : port };
 }
 
 /** `127.0.0.1:9464`, `localhost:9464`, `[::1]:9464` → host and port. */

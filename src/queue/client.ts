@@ -7,7 +7,8 @@ import type { Definitions, JobDefinition } from '../definitions/types.js';
 import { RedisUnavailableError, UsageError } from '../errors.js';
 import { openQueue } from '../redis/bull.js';
 import { roleQueueName } from '../hosts/host-queues.js';
-import { describeTarget } from '../redis/connection.js';
+import { describeTarget, type RedisClient } from '../redis/connection.js';
+import { refuseIfDisabled } from '../schedule/job-switch.js';
 import { existsSync } from 'node:fs';
 import { runOptions } from '../schedule/job-options.js';
 
@@ -123,6 +124,26 @@ export class JobsClient {
       new Promise((resolve) => setTimeout(resolve, 2_000)),
     ]);
   }
+}
+
+/**
+ * A run asked for by hand (`jobs run-job`, the page's *Run now*): as `enqueue`, but a job
+ * an operator disabled (`jobs disable`) is refused with JobDisabledError (exit 1), naming
+ * who disabled it and why, unless `force`. An unknown name or the file's `enabled: false`
+ * is refused first, with UsageError (exit 2). `client` is any connection to the same Redis:
+ * the check is one HGET.
+ */
+export async function runNow(
+  jobs: JobsClient,
+  client: RedisClient,
+  name: string,
+  data?: unknown,
+  options: EnqueueOptions & { force?: boolean } = {},
+): Promise<Enqueued> {
+  const { force, ...enqueueOptions } = options;
+  jobs.definition(name);
+  if (!force) await refuseIfDisabled(client, jobs.settings.prefix, name);
+  return jobs.enqueue(name, data, enqueueOptions);
 }
 
 let shared: Promise<JobsClient> | undefined;

@@ -94,6 +94,142 @@ export async function listFailed(
   return { rows, total };
 }
 
+export interface FailedPageRow extends FailedRow {
+  /** The whole error message (FailedRow's `error` is its first line). */
+  fullError: string;
+  /** The last attempt's stack trace, when BullMQ kept one. */
+  stack: string | null;
+}
+
+/** Failed ids read per round trip when a listing filters by job name. */
+const SCAN_CHUNK = 1_000;
+/** A name filter looks at most this many failed runs (newest first) for one page. */
+export const FAILED_SCAN_LIMIT = 20_000;
+
+/**
+ * One page of failed jobs over the queues, newest first (the admin page): ids by rank in
+ * each queue's failed set (scored by the time it failed), merged, then the page's fields.
+ * With `name`, the sets are walked newest first in chunks, reading each id's name only,
+ * until the page is full or FAILED_SCAN_LIMIT runs were looked at (`total` then counts
+ * the matches seen, and `complete` is false).
+ */
+export async function listFailedPage(
+  client: RedisClient,
+  prefix: string,
+  queues: readonly string[],
+  options: { offset: number; limit: number; name?: string },
+): Promise<{ rows: FailedPageRow[]; total: number; complete: boolean }> {
+  const { offset, limit, name } = options;
+  let wanted: { queue: string; id: string }[];
+  let total: number;
+  let complete = true;
+  if (name === undefined) {
+    const pages = client.pipeline();
+    for (const queue of queues) {
+      pages.zrevrange(bullKey(prefix, queue, 'failed'), 0, offset + limit - 1, 'WITHSCORES');
+      pages.zcard(bullKey(prefix, queue, 'failed'));
+    }
+    const replies = await execPipeline(pages);
+    const scored: { queue: string; id: string; score: number }[] = [];
+    total = 0;
+    queues.forEach((queue, index) => {
+      const page = replies[index * 2] as string[];
+      for (let i = 0; i < page.length; i += 2) {
+        scored.push({ queue, id: page[i] as string, score: Number(page[i + 1]) });
+      }
+      total += replies[index * 2 + 1] as number;
+    });
+    wanted = scored.sort((a, b) => b.score - a.score).slice(offset, offset + limit);
+  } else {
+    const found = await scanFailedByName(client, prefix, queues, name, offset + limit);
+    wanted = found.matches.slice(offset, offset + limit);
+    total = found.matches.length;
+    complete = found.complete;
+  }
+  const jobs = await readJobs(client, prefix, wanted);
+  const stacks = await readStacks(client, prefix, wanted);
+  const rows = jobs.map(({ queue, id, fields }) => ({
+    id,
+    name: fields.name ?? '',
+    queue,
+    failedAt: iso(fields.finishedOn),
+    attempts: attemptsOf(fields),
+    error: firstLine(fields.failedReason ?? ''),
+    fullError: fields.failedReason ?? '',
+    stack: stacks.get(`${queue}\n${id}`) ?? null,
+  }));
+  return { rows, total, complete };
+}
+
+/** Failed runs of one job, newest first over all the queues, up to `want` of them. */
+async function scanFailedByName(
+  client: RedisClient,
+  prefix: string,
+  queues: readonly string[],
+  name: string,
+  want: number,
+): Promise<{ matches: { queue: string; id: string }[]; complete: boolean }> {
+  const matches: { queue: string; id: string; score: number }[] = [];
+  let scanned = 0;
+  for (const queue of queues) {
+    const key = bullKey(prefix, queue, 'failed');
+    for (let start = 0; ; start += SCAN_CHUNK) {
+      if (scanned >= FAILED_SCAN_LIMIT) return { matches: sortByScore(matches), complete: false };
+      const page = await client.zrevrange(key, start, start + SCAN_CHUNK - 1, 'WITHSCORES');
+      if (page.length === 0) break;
+      const names = client.pipeline();
+      for (let i = 0; i < page.length; i += 2) {
+        names.hget(bullKey(prefix, queue, page[i] as string), 'name');
+      }
+      const replies = await execPipeline(names);
+      for (let i = 0; i < page.length; i += 2) {
+        if (replies[i / 2] === name) {
+          matches.push({ queue, id: page[i] as string, score: Number(page[i + 1]) });
+        }
+      }
+      scanned += page.length / 2;
+      // One queue's newest `want` matches are enough from it: the merge keeps the newest.
+      if (matches.filter((match) => match.queue === queue).length >= want) break;
+      if (page.length < SCAN_CHUNK * 2) break;
+    }
+  }
+  return { matches: sortByScore(matches), complete: true };
+}
+
+function sortByScore<T extends { score: number }>(items: T[]): T[] {
+  return items.sort((a, b) => b.score - a.score);
+}
+
+/** BullMQ keeps each attempt's stack as a JSON array in the job's `stacktrace` field: the last one. */
+async function readStacks(
+  client: RedisClient,
+  prefix: string,
+  jobs: readonly { queue: string; id: string }[],
+): Promise<Map<string, string>> {
+  const stacks = new Map<string, string>();
+  if (jobs.length === 0) return stacks;
+  const reads = client.pipeline();
+  for (const job of jobs) reads.hget(bullKey(prefix, job.queue, job.id), 'stacktrace');
+  const replies = await execPipeline(reads);
+  jobs.forEach((job, index) => {
+    const stack = lastStack(replies[index] as string | null);
+    if (stack) stacks.set(`${job.queue}\n${job.id}`, stack);
+  });
+  return stacks;
+}
+
+function lastStack(json: string | null): string | undefined {
+  if (!json) return undefined;
+  try {
+    const list = JSON.parse(json) as unknown;
+    if (Array.isArray(list) && typeof list[list.length - 1] === 'string')
+      return list[list.length - 1];
+  } catch {
+    // not JSON: nothing to show
+  }
+  return undefined;
+}
+
 /**
  * Active jobs first, then the others in the order they will start (waiting, prioritized,
  * delayed), queue by queue; at most `limit`. Oldest first: the head of the line is what an

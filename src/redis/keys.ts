@@ -17,6 +17,11 @@ export const META = Object.freeze({
   history: 'history',
   /** set: ids of processes that have written a heartbeat (`jobs status`). */
   processes: 'processes',
+  /**
+   * hash: job name → JSON of the operator's switch (`jobs disable`): reason, who, when.
+   * Apart from `definitions`, which every sync rewrites: the switch outlives syncs.
+   */
+  disabled: 'disabled',
   /** hash: queue → ms since it is paused by `jobs pause`. */
   paused: 'paused',
   /** string: the restart generation, raised by each `jobs restart`; also the pub/sub channel. */
@@ -47,6 +52,14 @@ export function heartbeatKey(prefix: string, processId: string): string {
   return metaKey(prefix, `heartbeat:${processId}`);
 }
 
+/**
+ * string with a TTL: the live tail of an active command run's output (JSON `{ stdout,
+ * stderr, at }`), rewritten about once a second while it prints (the admin page).
+ */
+export function liveOutputKey(prefix: string, queue: string, id: string): string {
+  return metaKey(prefix, `output:${queue}:${id}`);
+}
+
 /** sorted set: the pause windows of a queue, `start:end` scored by end (ms). */
 export function pauseWindowsKey(prefix: string, queue: string): string {
   return metaKey(prefix, `pause-windows:${queue}`);
@@ -72,6 +85,11 @@ export function schedulersKey(prefix: string, queue: string): string {
 /** BullMQ's hash of one job (`name`, `processedOn`, `ats` = attempts started, `atm` = made). */
 export function bullJobKey(prefix: string, queue: string, id: string): string {
   return bullKey(prefix, queue, id);
+}
+
+/** BullMQ's list of a job's log lines (`job.log()`): a failed command's output tail is the last. */
+export function bullJobLogsKey(prefix: string, queue: string, id: string): string {
+  return bullKey(prefix, queue, `${id}:logs`);
 }
 
 /** BullMQ's lock of an active job: its value is the token `<consumer id>:<n>` of the holder. */

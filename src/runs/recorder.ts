@@ -27,6 +27,7 @@ export function recordRuns(
   client: RedisClient,
   prefix: string,
   log: Logger,
+  host?: string,
 ): RunRecorder {
   let lastError = 0;
   let buffered: RunRecord[] = [];
@@ -45,6 +46,7 @@ export function recordRuns(
     });
   };
   const write = (record: RunRecord) => {
+    if (host !== undefined) record.host = host;
     buffered.push(record);
     timer ??= setTimeout(() => void flush(), RECORD_FLUSH_MS);
   };

@@ -19,6 +19,8 @@ export interface RunRecord {
   detail: string;
   /** failed only: another attempt follows. */
   willRetry?: boolean;
+  /** JOBS_HOST_ID of the host that ran it (absent from records before hosts were kept). */
+  host?: string;
 }
 
 /** Runs kept in each history list (all jobs, and each job's own): a log, not an archive. */

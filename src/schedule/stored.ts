@@ -1,3 +1,4 @@
+import type { Handler } from '../definitions/types.js';
 import type { RedisClient } from '../redis/connection.js';
 import { META, metaKey } from '../redis/keys.js';
 
@@ -18,9 +19,28 @@ export interface StoredDefinition {
   runOn: 'one' | 'all';
   /** Only hosts with one of these roles run it (absent from records before roles). */
   roles?: string[];
+  /** What it runs, in words: a command line or a module path (absent from records before it). */
+  handler?: StoredHandler;
   /** Digest of the scheduled job as synced; null for on-demand and disabled jobs. */
   fingerprint: string | null;
   syncedAt: number;
+}
+
+export interface StoredHandler {
+  kind: 'command' | 'module';
+  /** The command as written (argv joined, quoted where needed) or the module as written. */
+  text: string;
+}
+
+/** A handler as the listings show it. */
+export function describeHandler(handler: Handler): StoredHandler {
+  if (handler.kind === 'module') return { kind: 'module', text: handler.spec };
+  const text = handler.shell
+    ? (handler.argv[2] ?? '')
+    : handler.argv
+        .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg)))
+        .join(' ');
+  return { kind: 'command', text };
 }
 
 export function storedDefinitionsKey(prefix: string): string {

@@ -8,7 +8,12 @@ import { redisNow } from '../redis/clock.js';
 import { META, metaKey } from '../redis/keys.js';
 import { hostQueuesKey, roleQueueName } from '../hosts/host-queues.js';
 import { acquireLock, releaseLock } from './sync-lock.js';
-import { parseStored, storedDefinitionsKey, type StoredDefinition } from './stored.js';
+import {
+  describeHandler,
+  parseStored,
+  storedDefinitionsKey,
+  type StoredDefinition,
+} from './stored.js';
 import { repeatOptions, runOptions, scheduleFingerprint, type Retention } from './job-options.js';
 
 export interface SyncResult {
@@ -132,6 +137,7 @@ function toStored(
     enabled: job.enabled,
     runOn: job.runOn,
     roles: [...job.roles],
+    handler: describeHandler(job.handler),
     fingerprint,
     syncedAt,
   };

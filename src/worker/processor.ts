@@ -15,6 +15,7 @@ import { attemptsOf } from '../queue/held-runs.js';
 import { RunAbort } from './run-abort.js';
 import { JITTER_SLACK_MS, jitterOffsetMs } from './jitter.js';
 import type { RunInput } from './run-input.js';
+import { skipReason, type OperatorSwitch } from '../schedule/job-switch.js';
 
 export interface ProcessorDeps {
   definitions: Definitions;
@@ -24,6 +25,11 @@ export interface ProcessorDeps {
   pauseGuard?: PauseGuard;
   /** `missed: skip` and `overlap: forbid`; without it every job runs as missed: once, overlap: allow. */
   runGuard?: RunGuard;
+  /**
+   * The operator's switch of a job (`jobs disable`), read once for each take of a tick;
+   * without it no tick is skipped for it.
+   */
+  readSwitch?: (name: string) => Promise<OperatorSwitch | undefined>;
   /** `roles`: run here, hand to a host with a role, or skip; without it every job runs here. */
   roleGuard?: RoleGuard;
   /**
@@ -44,6 +50,7 @@ export function createProcessor({
   log,
   pauseGuard,
   runGuard,
+  readSwitch,
   roleGuard,
   returnUncounted,
 }: ProcessorDeps) {
@@ -83,6 +90,27 @@ export function createProcessor({
         // for its own start, this take not counted as an attempt.
         await returnUncounted(job, token, startAt);
         throw new DelayedError();
+      }
+    }
+    // Only scheduler ticks (a retry of one included) obey the switch, after their jitter
+    // wait and before a role hand-over; other runs were asked for by someone, and pay no read.
+    if (readSwitch && scheduledTime(job) !== undefined) {
+      let operatorSwitch: OperatorSwitch | undefined;
+      try {
+        operatorSwitch = await readSwitch(job.name);
+      } catch (error) {
+        // As for the overlap rule: a switch that cannot be read must not let a disabled job run.
+        const message = `could not check whether an operator disabled it: ${errorMessage(error)}`;
+        return failUnstarted(
+          ref,
+          new Error(message, { cause: error }),
+          ref.attempt < attemptsOf(job),
+        );
+      }
+      if (operatorSwitch) {
+        const reason = skipReason(operatorSwitch.reason);
+        bus.emit('job:skipped', { ...ref, reason });
+        return { skipped: 1, reason };
       }
     }
     if (definition?.enabled && definition.roles.length > 0 && roleGuard) {

@@ -15,7 +15,9 @@ import { Heartbeat } from '../heartbeat/heartbeat.js';
 import type { Logger } from '../logging/logger.js';
 import { openRedis } from '../redis/connection.js';
 import { RestartWatcher } from '../restart/signal.js';
+import { publishLiveOutput } from '../runs/live-output.js';
 import { recordRuns } from '../runs/recorder.js';
+import { readJobSwitch } from '../schedule/job-switch.js';
 import { countDueJobs } from '../queue/inspect.js';
 import { LimitWatcher, type RecycleLimits } from './limits.js';
 import { PauseGuard } from './pause-guard.js';
@@ -60,7 +62,8 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   // A daemon watches its workers' event loops; a worker on its own watches itself.
   const loopWatch = forked ? undefined : new EventLoopWatch();
   loopWatch?.start();
-  const recorder = recordRuns(bus, client, settings.prefix, log);
+  const recorder = recordRuns(bus, client, settings.prefix, log, settings.hostId);
+  const liveOutput = publishLiveOutput(bus, client, settings.prefix);
   const roleGuard = new RoleGuard(client, settings.prefix, settings.redis, settings.hostRoles);
   const worker = new JobsWorker({
     target: settings.redis,
@@ -73,6 +76,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     log,
     pauseGuard: new PauseGuard(client, settings.prefix),
     runGuard: new RunGuard(client, settings.prefix),
+    readSwitch: (name) => readJobSwitch(client, settings.prefix, name),
     hostId: settings.hostId,
     hostRoles: settings.hostRoles,
     roleGuard,
@@ -169,6 +173,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   await roleGuard.stop();
   await relay?.flush();
   await stopMetrics?.();
+  liveOutput.stop();
   await recorder.flush();
   await heartbeat.stop();
   await Promise.race([client.quit().catch(() => undefined), sleep(1_000)]);

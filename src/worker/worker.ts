@@ -11,7 +11,7 @@ import type { Logger } from '../logging/logger.js';
 import type { PauseGuard } from './pause-guard.js';
 import type { RunGuard } from './run-guard.js';
 import type { RoleGuard } from './role-guard.js';
-import { createProcessor } from './processor.js';
+import { createProcessor, type ProcessorDeps } from './processor.js';
 import type { EventLoopWatch } from './event-loop-watch.js';
 import { Watchdog, type QueueActivity } from './watchdog.js';
 import { TickWake } from './tick-wake.js';
@@ -57,6 +57,8 @@ export interface JobsWorkerOptions {
   log: Logger;
   pauseGuard?: PauseGuard;
   runGuard?: RunGuard;
+  /** The operator's switch of a job (`jobs disable`): its ticks are skipped while it is set. */
+  readSwitch?: ProcessorDeps['readSwitch'];
   /** This host's id: its workers also consume its own queues of `runOn: all` jobs. */
   hostId?: string;
   /** This host's roles: its workers also consume the role queues of jobs with one of them. */

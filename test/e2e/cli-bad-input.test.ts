@@ -74,6 +74,9 @@ describe('bad input, as docs/commands.md lists it', () => {
       'pause',
       'resume',
       'status',
+      'disable',
+      'enable',
+      'remove',
     ])
       expect(commands, command).toContain(command);
   });

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { didYouMean } from '../../definitions/suggest.js';
-import { UsageError } from '../../errors.js';
 import { readHistory, type RunRecord } from '../../runs/records.js';
-import { withContext } from '../context.js';
+import { unknownJob, withContext } from '../context.js';
 import { wholeNumberFlag } from '../flags.js';
 import { environmentHelp } from '../environment-help.js';
 import { formatMs, formatTime, isoTime, printJson } from '../output.js';
@@ -28,12 +26,8 @@ export function registerHistory(program: Command): void {
           limit: flags.limit,
         });
         if (name && runs.length === 0) {
-          const known = [...(await context.stored()).keys()].sort();
-          if (!known.includes(name)) {
-            throw new UsageError(
-              `no job named '${name}'${didYouMean(name, known)}; known jobs: ${known.join(', ') || 'none'}`,
-            );
-          }
+          const known = await context.stored();
+          if (!known.has(name)) throw unknownJob(name, known.keys());
         }
         if (flags.json) return printJson(runs.map(toJson));
         if (runs.length === 0) {

@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
-import { nextCronRuns } from '../../definitions/cron.js';
 import { formatDuration } from '../../definitions/duration.js';
-import { schedulerNext } from '../../queue/inspect.js';
+import { findNextTick, followingRuns } from '../../schedule/next-runs.js';
 import { readLastRuns } from '../../runs/records.js';
 import type { StoredDefinition } from '../../schedule/stored.js';
-import { withContext, type CliContext } from '../context.js';
+import { withContext } from '../context.js';
 import { wholeNumberFlag } from '../flags.js';
-import { hostSchedulerId, listHostQueues, splitHostQueue } from '../../hosts/host-queues.js';
 import { environmentHelp } from '../environment-help.js';
 import { readLiveRoles, unservedReason } from '../../hosts/host-roles.js';
-import { formatInZone, formatMs, formatTime, printJson } from '../output.js';
+import { formatAge, formatInZone, formatMs, formatTime, printJson } from '../output.js';
+import { disabledState, readJobSwitches, type DisabledState } from '../../schedule/job-switch.js';
 import { printTable } from '../table.js';
 
 interface ListRow {
@@ -17,7 +16,9 @@ interface ListRow {
   queue: string;
   schedule: string | null;
   timezone: string;
+  /** False when the file or an operator (`jobs disable`) disabled it. */
   enabled: boolean;
+  disabled: DisabledState;
   /** Only hosts with one of these roles run it; empty: any host. */
   roles: string[];
   /** Set when no live host has any of its roles: its ticks are recorded as skipped. */
@@ -44,20 +45,22 @@ export function registerList(program: Command): void {
         );
         const lastRuns = await readLastRuns(context.client, context.prefix);
         const liveRoles = await readLiveRoles(context.client, context.prefix);
+        const switches = await readJobSwitches(context.client, context.prefix);
         const rows: ListRow[] = [];
         for (const definition of stored) {
-          const next = definition.fingerprint ? await findNextTick(context, definition) : undefined;
+          const next = await findNextTick(context.client, context.prefix, definition);
           const last = lastRuns.get(definition.name);
           rows.push({
             name: definition.name,
             queue: definition.queue,
             schedule: describeSchedule(definition),
             timezone: definition.timezone,
-            enabled: definition.enabled,
+            enabled: definition.enabled && !switches.has(definition.name),
+            disabled: disabledState(definition.enabled, switches.get(definition.name)),
             roles: definition.roles ?? [],
             noLiveHost: unservedReason(definition, liveRoles),
             nextRuns: next
-              ? nextRuns(definition, next, flags.next).map((ms) => new Date(ms).toISOString())
+              ? followingRuns(definition, next, flags.next).map((ms) => new Date(ms).toISOString())
               : [],
             lastRun: last
               ? {
@@ -91,7 +94,7 @@ export function registerList(program: Command): void {
             row.name,
             row.queue,
             row.schedule ?? 'on demand',
-            row.enabled ? 'yes' : 'no',
+            describeEnabled(row.disabled),
             row.noLiveHost
               ? `${row.roles.join(',')}: ${row.noLiveHost}`
               : row.roles.join(',') || '-',
@@ -106,6 +109,13 @@ export function registerList(program: Command): void {
     );
 }
 
+/** `yes`, `no (file)`, or `no: <reason> — <who>, <age> ago` for an operator's switch. */
+function describeEnabled(disabled: DisabledState): string {
+  if (disabled === null) return 'yes';
+  if (disabled.by === 'file') return 'no (file)';
+  return `no: ${disabled.reason} — ${disabled.operator}, ${formatAge(Date.parse(disabled.at))} ago`;
+}
+
 /** The time in the job's zone, and in UTC when that differs. */
 function describeTime(ms: number, timezone: string): string {
   const utc = formatTime(ms);
@@ -116,38 +126,4 @@ function describeSchedule(definition: StoredDefinition): string | null {
   if (definition.schedule) return definition.schedule;
   if (definition.every) return `every ${formatDuration(definition.every)}`;
   return null;
-}
-
-/** The scheduler's next run, then the ones after it by the same rule. */
-function nextRuns(definition: StoredDefinition, next: number, count: number): number[] {
-  if (count === 1) return [next];
-  if (definition.every)
-    return Array.from({ length: count }, (_, i) => next + i * (definition.every as number));
-  if (definition.schedule) {
-    return [
-      next,
-      ...nextCronRuns(definition.schedule, definition.timezone, count - 1, new Date(next)).map(
-        (date) => date.getTime(),
-      ),
-    ];
-  }
-  return [next];
-}
-
-/** When a job's scheduler fires next; for `runOn: all`, that of any live host (they share the ticks). */
-async function findNextTick(
-  context: CliContext,
-  definition: StoredDefinition,
-): Promise<number | undefined> {
-  const { client, prefix } = context;
-  if (definition.runOn !== 'all')
-    return schedulerNext(client, prefix, definition.queue, definition.name);
-  for (const queue of await listHostQueues(client, prefix, new Set([definition.queue]))) {
-    const { host } = splitHostQueue(queue);
-    const next = host
-      ? await schedulerNext(client, prefix, queue, hostSchedulerId(definition.name, host))
-      : undefined;
-    if (next !== undefined) return next;
-  }
-  return undefined;
 }
