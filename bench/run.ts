@@ -1,9 +1,11 @@
 import os from 'node:os';
 import { TestRedis } from '../test/helpers/redis-server.js';
 import { benchCli } from './cli.js';
+import { benchDefinitions } from './definitions.js';
 import { benchFootprint } from './footprint.js';
 import { benchLag } from './lag.js';
 import { benchMetrics } from './metrics.js';
+import { benchOutput } from './output.js';
 import { spread } from './proc.js';
 import { benchRestart } from './restart.js';
 import { runThroughput, type Launch, type RunFigures } from './throughput.js';
@@ -49,6 +51,9 @@ async function main(): Promise<void> {
   await section('cli', benchCli);
   // Restart latency (bench/restart.ts): `jobs restart` to every worker replaced.
   await section('restart', benchRestart);
+  // 10,000 definitions (bench/definitions.ts) and a 10 MB command output (bench/output.ts).
+  await section('definitions', benchDefinitions);
+  await section('output', benchOutput);
   console.log(JSON.stringify(figures));
 }
 

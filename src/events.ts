@@ -66,7 +66,10 @@ export interface JobsEvents {
   'daemon:reloading': { workers: number };
   'worker:restarting': { slot: number; reason: string; delayMs: number };
   'schedule:synced': {
-    upserted: string[];
+    /** Jobs in the definitions file (scheduled or not). */
+    jobs: number;
+    added: string[];
+    changed: string[];
     removed: string[];
     unchanged: string[];
     durationMs: number;

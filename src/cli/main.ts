@@ -142,6 +142,14 @@ function commanderLine(error: CommanderError): string {
 }
 
 await main(process.argv);
+// Output to a pipe that was full is still queued (Node writes what the pipe takes and the
+// rest later): `jobs list --json` of 10,000 jobs, 5 MB, lost its end to the exit below.
+// A write's callback comes after every earlier write is out.
+await Promise.all(
+  [process.stdout, process.stderr].map(
+    (stream) => new Promise((resolve) => stream.write('', () => resolve(undefined))),
+  ),
+);
 // Long-running commands resolve when they have stopped; one-shot ones when done. Either
 // way, leftover handles (a Redis socket mid-close) must not keep the process alive.
 process.exit(process.exitCode ?? 0);

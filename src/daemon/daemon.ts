@@ -313,7 +313,11 @@ export class Daemon {
       retention: retentionOf(settings),
       signal: this.startAbort.signal,
     });
-    bus.emit('schedule:synced', { ...result, durationMs: Date.now() - started });
+    bus.emit('schedule:synced', {
+      ...result,
+      jobs: definitions.jobs.size,
+      durationMs: Date.now() - started,
+    });
   }
 
   /**

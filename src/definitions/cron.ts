@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { CronExpressionParser, type CronFieldCollection } from 'cron-parser';
 
 /**
  * Cron as the definitions file writes it: 5 fields, or 6 with seconds first, or one of
@@ -43,9 +43,29 @@ export function normalizeCron(expression: string): string {
   return CRON_ALIASES[text.toLowerCase()] ?? text;
 }
 
+/**
+ * What cron-parser makes of each pattern, parsed once: a file of thousands of jobs repeats
+ * a few hundred patterns. Parsed without a zone (zones are checked on their own): with one,
+ * a parse took 0.4–0.6 ms, most of it setting up a zoned clock; without, 0.09 ms.
+ */
+const parsed = new Map<string, CronFieldCollection | string>();
+
+function parsePattern(pattern: string): CronFieldCollection | string {
+  let result = parsed.get(pattern);
+  if (result === undefined) {
+    result = checkPattern(pattern);
+    parsed.set(pattern, result);
+  }
+  return result;
+}
+
 /** Returns a sentence saying what is wrong with the expression, or undefined when it is valid. */
-export function checkCron(expression: string, timezone = 'UTC'): string | undefined {
-  const pattern = normalizeCron(expression);
+export function checkCron(expression: string): string | undefined {
+  const result = parsePattern(normalizeCron(expression));
+  return typeof result === 'string' ? result : undefined;
+}
+
+function checkPattern(pattern: string): CronFieldCollection | string {
   if (pattern.startsWith('@')) {
     return `unknown alias; use one of ${Object.keys(CRON_ALIASES).join(', ')}`;
   }
@@ -59,11 +79,38 @@ export function checkCron(expression: string, timezone = 'UTC'): string | undefi
     if (problem) return problem;
   }
   try {
-    CronExpressionParser.parse(pattern, { tz: timezone });
+    return CronExpressionParser.parse(pattern).fields;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
-  return undefined;
+}
+
+/** Above this many times a day, finding the closest two is left to walking the ticks. */
+const MAX_TIMES_OF_DAY = 4_096;
+const DAY_MS = 86_400_000;
+
+/**
+ * A floor under the gap between two consecutive ticks, in a zone whose offset never
+ * changes: the closest two of its times of day, or the last of a day and the first of the
+ * next, whichever is less (ticks on days further apart are further apart still).
+ * Undefined for a valid expression with too many times a day, and for an invalid one.
+ * A daylight-saving change can bring two ticks closer than this, so it is no floor there.
+ */
+export function cronGapFloor(expression: string): number | undefined {
+  const fields = parsePattern(normalizeCron(expression));
+  if (typeof fields === 'string') return undefined;
+  const { second, minute, hour } = fields;
+  const count = second.values.length * minute.values.length * hour.values.length;
+  if (count > MAX_TIMES_OF_DAY) return undefined;
+  const times: number[] = [];
+  for (const h of hour.values)
+    for (const m of minute.values)
+      for (const s of second.values) times.push(((h as number) * 3600 + m * 60 + s) * 1000);
+  times.sort((a, b) => a - b);
+  let floor = DAY_MS - (times[times.length - 1] as number) + (times[0] as number);
+  for (let i = 1; i < times.length; i++)
+    floor = Math.min(floor, (times[i] as number) - (times[i - 1] as number));
+  return floor;
 }
 
 function checkField(field: string, rule: FieldRule): string | undefined {

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { checkDefaults, compileJob, type CompileContext } from './compile.js';
-import { displayPath, SourceLocator, subject } from './locate.js';
+import { checkDefaults, compileJob, type CompileContext, type Report } from './compile.js';
+import { displayPath, type SourceLocator, subject } from './locate.js';
+import { parseWhole, parseYaml, PARSE_WHOLE, type ParsedFile } from './parse-yaml.js';
 import { defaultsSchema, jobSchema, DEFAULTS_KEYS, JOB_KEYS, type RawDefaults } from './schema.js';
 import type { Definitions, JobDefinition } from './types.js';
 
@@ -38,41 +38,53 @@ const topSchema = z.strictObject({
 });
 
 export async function parseDefinitions(text: string, absoluteFile: string): Promise<Definitions> {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const locator = new SourceLocator(absoluteFile, doc, lines);
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((error) => `${locator.format(error.pos[0])}: ${firstLine(error.message)}`),
-    );
-  }
+  const definitions = await checkDefinitions(parseYaml(text, absoluteFile), absoluteFile);
+  // A file parsed whole is never asked to be parsed whole again.
+  return definitions ?? (await checkDefinitions(parseWhole(text, absoluteFile), absoluteFile))!;
+}
 
-  const problems: string[] = [];
-  const top = topSchema.safeParse(doc.toJS() ?? {});
+/** Validates and compiles every job; undefined when the file is to be parsed whole. */
+async function checkDefinitions(
+  parsed: ParsedFile,
+  absoluteFile: string,
+): Promise<Definitions | undefined> {
+  const { locator } = parsed;
+  const top = topSchema.safeParse(parsed.top);
   if (!top.success) {
     throw new ConfigError(describeIssues(top.error.issues, [], locator));
   }
 
+  const problems: string[] = [];
   const defaults: RawDefaults =
     parseReporting(defaultsSchema, top.data.defaults, ['defaults'], locator, problems) ?? {};
+  const reportTo =
+    (at: SourceLocator): Report =>
+    (keys, problem, value) => {
+      const where = keys.length === 2 ? at.keyAt(['jobs'], String(keys[1])) : at.valueAt(keys);
+      problems.push(`${subject(keys, value)} at ${where}: ${problem}`);
+    };
   const context: CompileContext = {
     file: absoluteFile,
     locator,
     defaults,
     problemCount: () => problems.length,
-    report: (keys, problem, value) => {
-      const where =
-        keys.length === 2 ? locator.keyAt(['jobs'], String(keys[1])) : locator.valueAt(keys);
-      problems.push(`${subject(keys, value)} at ${where}: ${problem}`);
-    },
+    report: reportTo(locator),
+    moduleChecks: new Map(),
+    directories: new Map(),
   };
   checkDefaults(defaults, context.report);
 
   const jobs = new Map<string, JobDefinition>();
-  for (const [name, value] of Object.entries(top.data.jobs)) {
-    const parsed = parseReporting(jobSchema, value, ['jobs', name], locator, problems);
-    if (parsed === undefined) continue;
-    const job = await compileJob(name, parsed, context);
+  for (const entry of parsed.jobs(top.data)) {
+    if (entry === PARSE_WHOLE) return undefined;
+    const { name, value, locator: at } = entry;
+    const parsedJob = parseReporting(jobSchema, value, ['jobs', name], at, problems);
+    if (parsedJob === undefined) continue;
+    const job = await compileJob(name, parsedJob, {
+      ...context,
+      locator: at,
+      report: reportTo(at),
+    });
     if (job) jobs.set(name, job);
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -134,8 +146,4 @@ function plainMessage(issue: z.core.$ZodIssue): string {
   }
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
   return issue.message;
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0] ?? text;
 }

@@ -1,7 +1,9 @@
 import type { Queue } from 'bullmq';
 import { HEARTBEAT_INTERVAL_MS } from '../heartbeat/heartbeat.js';
+import { SyncedDefinitions } from '../schedule/stored.js';
 import {
   reconcileHostSchedules,
+  runsOnAll,
   type HostScheduleChanges,
   type HostSchedulesOptions,
 } from './host-schedules.js';
@@ -16,6 +18,7 @@ export const RECONCILE_INTERVAL_MS = HEARTBEAT_INTERVAL_MS;
 
 export class HostScheduleKeeper {
   private readonly queues = new Map<string, Queue>();
+  private readonly synced = new SyncedDefinitions(runsOnAll);
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -37,7 +40,7 @@ export class HostScheduleKeeper {
   /** One round now (after a sync); a round already under way is not doubled. */
   reconcileNow(): Promise<void> {
     if (this.stopping) return Promise.resolve();
-    this.running ??= reconcileHostSchedules(this.options, this.queues)
+    this.running ??= reconcileHostSchedules(this.options, this.queues, this.synced)
       .then((changes) => {
         if (changes && changes.upserted.length + changes.removed.length > 0)
           this.options.onChanged(changes);

@@ -13,7 +13,7 @@ import {
   scheduleFingerprint,
   type Retention,
 } from '../schedule/job-options.js';
-import { readStored, type StoredDefinition } from '../schedule/stored.js';
+import { SyncedDefinitions, type StoredDefinition } from '../schedule/stored.js';
 import { releaseLock, tryLock } from '../schedule/sync-lock.js';
 import { hostQueueName, hostQueuesKey, hostSchedulerId, splitHostQueue } from './host-queues.js';
 
@@ -45,6 +45,7 @@ export interface HostSchedulesOptions {
 export async function reconcileHostSchedules(
   options: HostSchedulesOptions,
   queues: Map<string, Queue>,
+  synced: SyncedDefinitions = new SyncedDefinitions(runsOnAll),
 ): Promise<HostScheduleChanges | undefined> {
   const { client, prefix } = options;
   const lockKey = metaKey(prefix, META.syncLock);
@@ -60,7 +61,7 @@ export async function reconcileHostSchedules(
     return queue;
   };
   try {
-    const stored = await readStored(client, prefix);
+    const stored = await synced.read(client, prefix);
     const beats = await readHeartbeats(client, prefix);
     const live = liveHostsOf(beats);
     const roles = rolesByHost(beats);
@@ -182,6 +183,11 @@ async function reconcilePlaceholders(
     await client.hset(digestsKey, field, job.fingerprint as string);
     changes.upserted.push(field);
   }
+}
+
+/** The synced definitions these schedules are made from (the others are not kept). */
+export function runsOnAll(job: StoredDefinition): boolean {
+  return job.runOn === 'all';
 }
 
 /** Host → the roles its processes' heartbeats name. */

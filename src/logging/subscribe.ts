@@ -8,6 +8,30 @@ function describeJobs(jobs: { id: string; name: string }[], lead: string): strin
   return `${lead} ${jobs.map((job) => `job ${job.name} (id ${job.id})`).join(', ')}`;
 }
 
+/** Names shown in a log line; the rest are counted (10,000 names made a 105 KB line). */
+const NAMES_SHOWN = 10;
+
+/** "a, b, … and 9990 more" */
+function someNames(names: readonly string[]): string {
+  const shown = names.slice(0, NAMES_SHOWN).join(', ');
+  return names.length > NAMES_SHOWN ? `${shown}, … and ${names.length - NAMES_SHOWN} more` : shown;
+}
+
+/** "10000 jobs: 7500 added (backup-0001, …, … and 7490 more), 2 removed (old-a, old-b)" */
+function describeSync(e: {
+  jobs: number;
+  added: string[];
+  changed: string[];
+  removed: string[];
+  unchanged: string[];
+}): string {
+  const parts = (['added', 'changed', 'removed'] as const)
+    .filter((kind) => e[kind].length > 0)
+    .map((kind) => `${e[kind].length} ${kind} (${someNames(e[kind])})`);
+  if (e.unchanged.length > 0) parts.push(`${e.unchanged.length} unchanged`);
+  return `${e.jobs} job${e.jobs === 1 ? '' : 's'}: ${parts.join(', ') || 'no schedules'}`;
+}
+
 /**
  * The one place lifecycle events become log lines: a JSON line for each run's start and
  * end (at `info` up to RUN_LINES_PER_SECOND runs of a job a second: run-budget.ts), every
@@ -117,8 +141,11 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
   bus.on('schedule:synced', (e) =>
     log.info(
       {
-        upserted: e.upserted,
-        removed: e.removed,
+        summary: describeSync(e),
+        jobs: e.jobs,
+        added: e.added.length,
+        changed: e.changed.length,
+        removed: e.removed.length,
         unchanged: e.unchanged.length,
         durationMs: e.durationMs,
       },

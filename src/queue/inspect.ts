@@ -371,6 +371,22 @@ export async function wakeConsumers(
   await client.zadd(bullKey(prefix, queue, 'marker'), 0, '0');
 }
 
+/**
+ * Every job scheduler of a queue and when it fires next (ms), in one read: what the sync
+ * compares the file with and what `jobs list` shows, for 10,000 jobs one command, not
+ * one a job.
+ */
+export async function schedulersOf(
+  client: RedisClient,
+  prefix: string,
+  queue: string,
+): Promise<Map<string, number>> {
+  const flat = await client.zrange(schedulersKey(prefix, queue), '0', '-1', 'WITHSCORES');
+  const next = new Map<string, number>();
+  for (let i = 0; i < flat.length; i += 2) next.set(flat[i] as string, Number(flat[i + 1]));
+  return next;
+}
+
 /** When a job scheduler fires next (ms), or undefined when there is no such scheduler. */
 export async function schedulerNext(
   client: RedisClient,

@@ -9,6 +9,8 @@ export function metaKey(prefix: string, name: string): string {
 export const META = Object.freeze({
   /** hash: job name → JSON of the synced definition (what `jobs list` shows). */
   definitions: 'definitions',
+  /** string: a random id, replaced by each sync that writes `definitions`: read them again. */
+  definitionsVersion: 'definitions-version',
   /** string: lock held while one daemon makes the schedules match the file. */
   syncLock: 'sync-lock',
   /** hash: job name → JSON of its last finished run (`jobs list`). */

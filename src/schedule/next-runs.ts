@@ -1,6 +1,6 @@
 import { nextCronRuns } from '../definitions/cron.js';
 import { hostSchedulerId, listHostQueues, splitHostQueue } from '../hosts/host-queues.js';
-import { schedulerNext } from '../queue/inspect.js';
+import { schedulerNext, schedulersOf } from '../queue/inspect.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { StoredDefinition } from './stored.js';
 
@@ -53,4 +53,41 @@ export async function nextRunsOf(
 ): Promise<number[]> {
   const next = await findNextTick(client, prefix, definition);
   return next === undefined ? [] : followingRuns(definition, next, count);
+}
+
+/**
+ * Each job's next tick for a whole listing, read a queue at a time (one ZRANGE each, not
+ * one ZSCORE a job as findNextTick does: `jobs list` of 10,000 jobs took 1.4 s).
+ */
+export class NextTicks {
+  private readonly queues = new Map<string, Promise<Map<string, number>>>();
+  private hostQueues: Promise<string[]> | undefined;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly prefix: string,
+  ) {}
+
+  async of(definition: StoredDefinition): Promise<number | undefined> {
+    if (!definition.fingerprint) return undefined;
+    if (definition.runOn !== 'all')
+      return (await this.queue(definition.queue)).get(definition.name);
+    this.hostQueues ??= listHostQueues(this.client, this.prefix);
+    for (const queue of await this.hostQueues) {
+      const { base, host } = splitHostQueue(queue);
+      if (base !== definition.queue || !host) continue;
+      const next = (await this.queue(queue)).get(hostSchedulerId(definition.name, host));
+      if (next !== undefined) return next;
+    }
+    return undefined;
+  }
+
+  private queue(name: string): Promise<Map<string, number>> {
+    let next = this.queues.get(name);
+    if (!next) {
+      next = schedulersOf(this.client, this.prefix, name);
+      this.queues.set(name, next);
+    }
+    return next;
+  }
 }

@@ -47,6 +47,32 @@ export function storedDefinitionsKey(prefix: string): string {
   return metaKey(prefix, META.definitions);
 }
 
+export function definitionsVersionKey(prefix: string): string {
+  return metaKey(prefix, META.definitionsVersion);
+}
+
+/**
+ * The synced definitions that `keep` selects, read again only after a sync has written
+ * them: the per-host schedules are reconciled every 5 s, and parsing 10,000 records each
+ * time cost the daemon CPU and kept its memory from settling. Without a version (a sync
+ * by an older daemon, or Redis emptied) they are read every time.
+ */
+export class SyncedDefinitions {
+  private version: string | undefined;
+  private kept = new Map<string, StoredDefinition>();
+
+  constructor(private readonly keep: (definition: StoredDefinition) => boolean) {}
+
+  async read(client: RedisClient, prefix: string): Promise<Map<string, StoredDefinition>> {
+    const version = await client.get(definitionsVersionKey(prefix));
+    if (version !== null && version === this.version) return this.kept;
+    const all = await readStored(client, prefix);
+    this.kept = new Map([...all].filter(([, definition]) => this.keep(definition)));
+    this.version = version ?? undefined;
+    return this.kept;
+  }
+}
+
 export async function readStored(
   client: RedisClient,
   prefix: string,

@@ -63,7 +63,8 @@ export function createWebApp(options: WebAppOptions): Hono<WebEnv> {
     throw new WebRequestError(404, 'no such API route: see docs/web.md');
   });
   for (const [path, asset] of options.page) {
-    app.get(path, (c) => {
+    // On root with the whole path: under a base path `app.get('/')` would be `B`, not `B/`.
+    root.get(`${basePath}${path}`, (c) => {
       c.header('Content-Type', asset.type);
       c.header('Cache-Control', 'no-cache');
       return c.body(typeof asset.body === 'string' ? asset.body : new Uint8Array(asset.body));

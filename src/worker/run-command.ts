@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Handler } from '../definitions/types.js';
 import { CommandFailedError, type CommandSummary } from '../errors.js';
+import { OutputLog } from './output-log.js';
 import { OutputTail } from './output-tail.js';
 import type { RunInput } from './run-input.js';
 
@@ -36,10 +37,19 @@ export async function runCommand(
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const stdout = new OutputTail(OUTPUT_TAIL_BYTES, (line) => input.onOutput('stdout', line));
-  const stderr = new OutputTail(OUTPUT_TAIL_BYTES, (line) => input.onOutput('stderr', line));
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  // All of each stream is read; its last 64 KiB are kept, its lines logged within a budget.
+  const stdout = new OutputTail(OUTPUT_TAIL_BYTES);
+  const stderr = new OutputTail(OUTPUT_TAIL_BYTES);
+  const stdoutLog = new OutputLog((line) => input.onOutput('stdout', line), OUTPUT_TAIL_BYTES);
+  const stderrLog = new OutputLog((line) => input.onOutput('stderr', line), OUTPUT_TAIL_BYTES);
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout.push(chunk);
+    stdoutLog.push(chunk);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr.push(chunk);
+    stderrLog.push(chunk);
+  });
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
     (resolve) => {
@@ -63,8 +73,8 @@ export async function runCommand(
     const result = await exited;
     // Streams may lag the exit a little; a grandchild holding them open must not hang us.
     await Promise.race([streamsClosed(child), sleep(200)]);
-    stdout.end();
-    stderr.end();
+    stdoutLog.end();
+    stderrLog.end();
     const summary = { exitCode: result.code ?? -1, stdout: stdout.text(), stderr: stderr.text() };
     if (input.abort.reason) throw input.abort.reason;
     if (result.error) {

@@ -126,8 +126,9 @@ describe('Redis that requires a password', () => {
     );
     await redis.start();
     const back = await daemon.waitFor(isBack, 20_000);
+    // Back within a reconnect or two (a loaded machine), the daemon may have seen only the reset.
     expect(back.msg).toMatch(
-      /^redis reachable again after \d+(\.\d+)?m?s \(it was: connection refused\)$/,
+      /^redis reachable again after \d+(\.\d+)?m?s \(it was: connection (refused|reset by the server)\)$/,
     );
     // The daemon is fully back (its heartbeat is written again) and said so only once.
     const admin = redis.client();

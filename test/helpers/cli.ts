@@ -73,8 +73,12 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
     }, options.timeoutMs ?? 30_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      // let the pipes drain
-      setImmediate(() => resolve({ code, stdout, stderr }));
+      // Let the pipes drain: a large output (5 MB of `list --json`) is still arriving after
+      // the exit. A grandchild holding them open must not hold the result back for long.
+      const drained = new Promise((resolve) => child.once('close', resolve));
+      void Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2_000))]).then(() =>
+        resolve({ code, stdout, stderr }),
+      );
     });
   });
 }

@@ -1,7 +1,13 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { countQueues, listFailed, listPending, schedulerNext } from '../../src/queue/inspect.js';
+import {
+  countQueues,
+  listFailed,
+  listPending,
+  schedulerNext,
+  schedulersOf,
+} from '../../src/queue/inspect.js';
 import { uniquePrefix } from '../helpers/cli.js';
 
 /**
@@ -178,5 +184,14 @@ describe('the listings read what BullMQ stores', () => {
     expect(scheduler?.next).toBeGreaterThan(Date.now());
     expect(await schedulerNext(client, prefix, 'pending', 'nightly')).toBe(scheduler?.next);
     expect(await schedulerNext(client, prefix, 'pending', 'no-such')).toBeUndefined();
+  });
+
+  it('lists every job scheduler of a queue with its next tick, as BullMQ does', async () => {
+    const pending = queues[2] as Queue;
+    const schedulers = await pending.getJobSchedulers(0, -1);
+    expect(schedulers.length).toBeGreaterThan(0);
+    const listed = await schedulersOf(client, prefix, 'pending');
+    expect(listed).toEqual(new Map(schedulers.map((s) => [s.id ?? s.key, s.next])));
+    expect(await schedulersOf(client, prefix, 'no-such-queue')).toEqual(new Map());
   });
 });

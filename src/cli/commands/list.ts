@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../definitions/duration.js';
-import { findNextTick, followingRuns } from '../../schedule/next-runs.js';
+import { followingRuns, NextTicks } from '../../schedule/next-runs.js';
 import { readLastRuns } from '../../runs/records.js';
 import type { StoredDefinition } from '../../schedule/stored.js';
 import { withContext } from '../context.js';
@@ -46,9 +46,10 @@ export function registerList(program: Command): void {
         const lastRuns = await readLastRuns(context.client, context.prefix);
         const liveRoles = await readLiveRoles(context.client, context.prefix);
         const switches = await readJobSwitches(context.client, context.prefix);
+        const ticks = new NextTicks(context.client, context.prefix);
         const rows: ListRow[] = [];
         for (const definition of stored) {
-          const next = await findNextTick(context.client, context.prefix, definition);
+          const next = await ticks.of(definition);
           const last = lastRuns.get(definition.name);
           rows.push({
             name: definition.name,

@@ -59,7 +59,11 @@ export function registerRun(program: Command): void {
             failedMs: settings.failedRetentionMs,
           },
         });
-        bus.emit('schedule:synced', { ...result, durationMs: Date.now() - startedAt });
+        bus.emit('schedule:synced', {
+          ...result,
+          jobs: definitions.jobs.size,
+          durationMs: Date.now() - startedAt,
+        });
       } finally {
         client.disconnect();
       }

@@ -1,0 +1,109 @@
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { ConfigError } from '../errors.js';
+import { SourceLocator } from './locate.js';
+import { countLines, splitJobs, type SplitFile } from './segments.js';
+
+/** One entry of the `jobs:` map, with a locator that knows where its text stands. */
+export interface ParsedJob {
+  name: string;
+  value: unknown;
+  locator: SourceLocator;
+}
+
+/**
+ * The definitions file as data: the top-level map (its `jobs` as parsed whole, or `{}`
+ * when the jobs come a piece at a time) and the jobs, each with its positions.
+ */
+export interface ParsedFile {
+  top: unknown;
+  locator: SourceLocator;
+  jobs: (parsedTop: { jobs: Record<string, unknown> }) => Iterable<ParsedJob | typeof PARSE_WHOLE>;
+}
+
+/** Met while iterating the jobs a piece at a time: start again with the file parsed whole. */
+export const PARSE_WHOLE = Symbol('parse the file whole');
+
+/** A file in plain block style is read a job at a time (segments.ts); any other whole. */
+export function parseYaml(text: string, file: string): ParsedFile {
+  const split = splitJobs(text);
+  return (split && parsePieces(text, split, file)) ?? parseWhole(text, file);
+}
+
+/** Throws a ConfigError listing the YAML syntax errors, each with its position. */
+export function parseWhole(text: string, file: string): ParsedFile {
+  const lines = new LineCounter();
+  // The parser's own check of duplicate keys compares each key with every one before it:
+  // 10,000 jobs took it 1.1 s. duplicateKeys does it with a set.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const locator = new SourceLocator(file, doc, lines);
+  const errors = [
+    ...doc.errors.map((error) => ({ offset: error.pos[0], message: firstLine(error.message) })),
+    ...duplicateKeys(doc).map((offset) => ({ offset, message: 'Map keys must be unique' })),
+  ];
+  if (errors.length > 0) {
+    throw new ConfigError(
+      errors
+        .sort((a, b) => a.offset - b.offset)
+        .map((error) => `${locator.format(error.offset)}: ${error.message}`),
+    );
+  }
+  return {
+    top: doc.toJS() ?? {},
+    locator,
+    jobs: (parsedTop) =>
+      Object.entries(parsedTop.jobs).map(([name, value]) => ({ name, value, locator })),
+  };
+}
+
+/**
+ * The head parsed now, each job when iterated. A piece that does not parse cleanly alone,
+ * or a job name seen twice, yields PARSE_WHOLE: the whole file's parse says what is wrong.
+ */
+function parsePieces(text: string, split: SplitFile, file: string): ParsedFile | undefined {
+  if (split.jobs.length === 0) return undefined;
+  const lines = countLines(text);
+  const head = parseDocument(split.head, { prettyErrors: false });
+  if (head.errors.length > 0) return undefined;
+  const top = (head.toJS() ?? {}) as Record<string, unknown>;
+  if (typeof top !== 'object' || Array.isArray(top)) return undefined;
+  return {
+    top: { ...top, jobs: {} },
+    locator: new SourceLocator(file, head, lines),
+    jobs: function* () {
+      const seen = new Set<string>();
+      for (const piece of split.jobs) {
+        const doc = parseDocument(piece.text, { prettyErrors: false });
+        const entries = doc.errors.length === 0 && isMap(doc.contents) ? doc.contents.items : [];
+        const key = entries[0]?.key;
+        if (entries.length !== 1 || !isScalar(key)) return yield PARSE_WHOLE;
+        const name = String(key.value);
+        if (seen.has(name)) return yield PARSE_WHOLE;
+        seen.add(name);
+        const value = (doc.toJS() as Record<string, unknown>)[name];
+        const scope = { offset: piece.offset, depth: 1 };
+        yield { name, value, locator: new SourceLocator(file, doc, lines, scope) };
+      }
+    },
+  };
+}
+
+/** Where each repeated key of a map stands (its first occurrence is not counted). */
+function duplicateKeys(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      if (!isMap(map)) return;
+      const seen = new Set<unknown>();
+      for (const { key } of map.items) {
+        const value = isScalar(key) ? key.value : key;
+        if (seen.has(value) && isScalar(key) && key.range) offsets.push(key.range[0]);
+        seen.add(value);
+      }
+    },
+  });
+  return offsets;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
