@@ -148,7 +148,7 @@ export class Daemon {
       env: childEnvironment(settings),
       stopTimeoutMs: settings.stopTimeoutMs,
       bus,
-      relay: this.metrics?.relayBus,
+      relay: this.metrics ? (tally) => this.metrics?.recordRelayed(tally) : undefined,
       spares: settings.spareWorkers,
       onExit: (exit) => {
         const held = recovery.recover(exit);

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobsEventBus } from '../events.js';
 import type { WorkerStates } from '../metrics/gauges.js';
-import { RELAY_ENV, replayRelayed, RESTART_MESSAGE, SLOT_ENV } from '../process/ipc.js';
+import { RELAY_ENV, RESTART_MESSAGE, SLOT_ENV } from '../process/ipc.js';
+import type { TallyData } from '../metrics/run-tally.js';
 import { ChildWorker, type KillCause } from './child.js';
 import { forkWorker, SpareWorker } from './spare.js';
 
@@ -60,10 +61,10 @@ export interface PoolOptions {
   stopTimeoutMs: number;
   bus: JobsEventBus;
   /**
-   * Where the children's run events go (for the daemon's metrics). Separate from `bus`
-   * because each child logs its own events already. Unset: children relay nothing.
+   * Where the children's run metrics go (the daemon's metrics). Not on `bus`: each child
+   * logs its own runs already. Unset: children relay nothing.
    */
-  relay?: JobsEventBus;
+  relay?: (tally: TallyData) => void;
   /** Keep a pre-started replacement per slot for crashes and recycling (spare.ts). */
   spares: boolean;
   /**
@@ -181,7 +182,7 @@ export class WorkerPool {
     process.on('message', (message) => {
       const relayed = child.receive(message);
       // A child's last messages can arrive after its 'exit': count them all the same.
-      if (relayed && this.options.relay) replayRelayed(this.options.relay, relayed);
+      if (relayed && this.options.relay) this.options.relay(relayed.tally);
       if (child.readyAt !== undefined && slot.child === child) this.retireOld(slot);
     });
     if (child.pid) this.options.bus.emit('worker:spawned', { pid: child.pid, slot: slot.index });

@@ -1,6 +1,7 @@
 import type { JobsEventBus } from '../events.js';
 import { formatDuration } from '../definitions/duration.js';
 import type { Logger } from './logger.js';
+import { RunLogBudget } from './run-budget.js';
 
 function describeJobs(jobs: { id: string; name: string }[], lead: string): string {
   if (jobs.length === 0) return '';
@@ -31,9 +32,18 @@ function describeSync(e: {
   return `${e.jobs} job${e.jobs === 1 ? '' : 's'}: ${parts.join(', ') || 'no schedules'}`;
 }
 
-/** The one place lifecycle events become log lines: one JSON line for each job's start and end. */
+/**
+ * The one place lifecycle events become log lines: a JSON line for each run's start and
+ * end (at `info` up to RUN_LINES_PER_SECOND runs of a job a second: run-budget.ts), every
+ * failure, and the workers' and daemon's own events.
+ */
 export function logEvents(bus: JobsEventBus, log: Logger): void {
-  bus.on('job:started', (e) =>
+  const budget = new RunLogBudget(log);
+  // Checked before a line is built: at `warn` a run costs no object and no string.
+  const logRun = (job: string, kind: 'started' | 'completed') =>
+    log.isLevelEnabled('debug') || (log.isLevelEnabled('info') && budget.take(job, kind));
+  bus.on('job:started', (e) => {
+    if (!logRun(e.name, 'started')) return;
     log.info(
       {
         job: e.name,
@@ -44,14 +54,15 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
         jitterMs: e.jitterMs,
       },
       `job ${e.name} started`,
-    ),
-  );
-  bus.on('job:completed', (e) =>
+    );
+  });
+  bus.on('job:completed', (e) => {
+    if (!logRun(e.name, 'completed')) return;
     log.info(
       { job: e.name, id: e.id, queue: e.queue, attempt: e.attempt, durationMs: e.durationMs },
       `job ${e.name} completed`,
-    ),
-  );
+    );
+  });
   bus.on('job:failed', (e) =>
     log.warn(
       {

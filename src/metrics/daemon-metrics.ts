@@ -2,7 +2,7 @@ import type { RedisClient } from '../redis/connection.js';
 import { Registry } from 'prom-client';
 import { collectProcessMetrics } from './default-metrics.js';
 import type { Definitions } from '../definitions/types.js';
-import { JobsEventBus } from '../events.js';
+import type { JobsEventBus } from '../events.js';
 import { expectedIntervals, renderExpectedIntervals } from './expected-interval.js';
 import {
   createEnabledGauge,
@@ -14,7 +14,8 @@ import {
   type WorkerStates,
 } from './gauges.js';
 import { QueueCountsReader } from './queue-counts.js';
-import { RunMetrics } from './run-metrics.js';
+import { RunMetrics, UNKNOWN_JOB_LABEL } from './run-metrics.js';
+import { applyTally, type TallyData } from './run-tally.js';
 import type { MetricsSource } from './server.js';
 import { recordEvents } from './subscribe.js';
 import { readJobSwitches } from '../schedule/job-switch.js';
@@ -28,15 +29,13 @@ export interface DaemonMetricsOptions {
 }
 
 /**
- * Everything `jobs start` serves on /metrics: the runs of its forked workers (relayed
- * to `relayBus`), its pool, the queues as Redis counts them, and the process itself.
+ * Everything `jobs start` serves on /metrics: the runs of its forked workers (their
+ * tallies, relayed over IPC), its pool, the queues as Redis counts them, and the process itself.
  * Parts arrive as the daemon starts (definitions, then Redis, then the pool); until then
  * their gauges are empty and /readyz says what is missing.
  */
 export class DaemonMetrics implements MetricsSource {
   readonly registry = new Registry();
-  /** The pool replays its children's run events here; the daemon runs no job itself. */
-  readonly relayBus = new JobsEventBus();
   private definitions: Definitions | undefined;
   private intervalsText = renderExpectedIntervals(new Map());
   private monitor: RedisClient | undefined;
@@ -46,6 +45,7 @@ export class DaemonMetrics implements MetricsSource {
   /** Redis lost its data and the schedules are not re-synced yet. */
   private dataLost = false;
   private readonly runMetrics: RunMetrics;
+  private readonly label: (name: string) => string;
 
   constructor(private readonly options: DaemonMetricsOptions) {
     collectProcessMetrics(this.registry);
@@ -58,7 +58,7 @@ export class DaemonMetrics implements MetricsSource {
       kills: createKillsCounter(this.registry),
       isKnownJob,
     });
-    recordEvents(this.relayBus, { runs, isKnownJob });
+    this.label = (name) => (isKnownJob(name) ? name : UNKNOWN_JOB_LABEL);
     options.bus.on('schedule:synced', () => {
       this.synced = true;
       this.dataLost = false;
@@ -72,6 +72,11 @@ export class DaemonMetrics implements MetricsSource {
     createRedisUpGauge(this.registry, () => this.redisUp());
     createQueueGauges(this.registry, async () => this.queueCounts?.read());
     createEnabledGauge(this.registry, () => this.readEnabled());
+  }
+
+  /** A forked worker's runs (the daemon runs no job itself). */
+  recordRelayed(tally: TallyData): void {
+    applyTally(tally, this.runMetrics, this.label);
   }
 
   /** On start and on each reload: the jobs, queues and intervals to report. */

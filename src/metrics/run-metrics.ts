@@ -73,7 +73,15 @@ class HistogramSeries {
   }
 }
 
-export class RunMetrics {
+/** Where run outcomes are recorded: RunMetrics, or a forked worker's RunTally for its daemon. */
+export interface RunSink {
+  countRun(queue: string, jobName: string, status: RunStatus, by?: number): void;
+  observeDuration(queue: string, jobName: string, status: RunStatus, seconds: number): void;
+  observeLag(queue: string, jobName: string, seconds: number): void;
+  setLastSuccess(jobName: string, unixSeconds: number): void;
+}
+
+export class RunMetrics implements RunSink {
   private readonly runs = new Map<string, Series>();
   private readonly durations = new Map<string, HistogramSeries>();
   private readonly lags = new Map<string, HistogramSeries>();

@@ -1,9 +1,9 @@
 import type { Counter } from 'prom-client';
 import type { JobsEventBus } from '../events.js';
-import { UNKNOWN_JOB_LABEL, type RunMetrics } from './run-metrics.js';
+import { UNKNOWN_JOB_LABEL, type RunSink } from './run-metrics.js';
 
 export interface MetricSinks {
-  runs: RunMetrics;
+  runs: RunSink;
   /** Only a daemon restarts workers, so only a daemon counts restarts. */
   restarts?: Counter<'reason'>;
   /** Workers the daemon killed (blocked past a timeout, past the stop timeout). */

@@ -1,4 +1,6 @@
-import type { JobsEventBus, JobsEvents } from '../events.js';
+import type { JobsEventBus } from '../events.js';
+import { readTally, RunTally, type TallyData } from '../metrics/run-tally.js';
+import { recordEvents } from '../metrics/subscribe.js';
 
 /**
  * The one boundary between the daemon and the worker processes it forks: every message
@@ -19,7 +21,8 @@ import type { JobsEventBus, JobsEvents } from '../events.js';
  *   is blocked (a handler that never yields): the daemon's liveness check acts on it.
  * - `jobs:exiting`: why it is about to exit 0 (restart, recycling limit), so the pool
  *   counts `jobs_worker_restarts_total{reason}` by the real reason.
- * - `jobs:events`: run events in batches, for the daemon's metrics (the relay below).
+ * - `jobs:runs`: the run metrics since the last such message, for the daemon's metrics
+ *   (the relay below).
  */
 
 export const EXIT_REASONS = Object.freeze([
@@ -164,104 +167,68 @@ export function waitForActivation(env: NodeJS.ProcessEnv = process.env): Promise
 }
 
 // ---------------------------------------------------------------------------------------
-// The metrics relay. Forked workers relay their run events to the daemon, and the daemon
-// records them: each run is counted once, in the process that is scraped. Relaying events
-// (rather than pulling each child's registry at scrape time) keeps totals monotonic when
-// a child crashes or is recycled — its counts already live in the daemon — and a scrape
-// never waits on a busy child. A worker that stops sends what it holds before it exits;
-// one that dies loses at most its last RELAY_FLUSH_MS, and the daemon counts the run it
-// was running as failed itself (daemon/run-recovery.ts).
+// The metrics relay. Forked workers send their run metrics to the daemon, and the daemon
+// records them: each run is counted once, in the process that is scraped. Sending them
+// as they happen (rather than pulling each child's registry at scrape time) keeps totals
+// monotonic when a child crashes or is recycled — its counts already live in the daemon —
+// and a scrape never waits on a busy child. A worker records into a tally (counts and
+// the observed durations and lags, metrics/run-tally.ts) and sends it every
+// RELAY_FLUSH_MS while runs happen, and what it holds before it exits; one that dies
+// loses at most its last RELAY_FLUSH_MS, and the daemon counts the run it was running
+// as failed itself (daemon/run-recovery.ts).
 
-const RELAYED_EVENTS = [
-  'job:started',
-  'job:completed',
-  'job:failed',
-  'job:skipped',
-  'job:returned',
-] as const;
-type RelayedEvent = (typeof RELAYED_EVENTS)[number];
-
-/** Events are sent in batches: at a thousand jobs a second, one message a run is a cost. */
+/** A tally goes at most this long after its first run: metrics lag runs by this much. */
 export const RELAY_FLUSH_MS = 100;
 
-interface RelayedEntry {
-  event: RelayedEvent;
-  payload: JobsEvents[RelayedEvent];
-}
-
 export interface RelayMessage {
-  type: 'jobs:events';
-  events: RelayedEntry[];
+  type: 'jobs:runs';
+  tally: TallyData;
   /** Jobs running in the child at the time of sending. */
   active: number;
 }
 
-/** In a forked worker: batches run events and sends them to the daemon. */
-export class EventRelay {
-  private pending: RelayedEntry[] = [];
+/** In a forked worker: tallies the run metrics and sends them to the daemon. */
+export class MetricsRelay {
+  private readonly tally = new RunTally(() => {
+    this.timer ??= setTimeout(() => void this.flush(), RELAY_FLUSH_MS);
+  });
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     bus: JobsEventBus,
     private readonly activeCount: () => number,
+    isKnownJob: (name: string) => boolean,
   ) {
-    for (const event of RELAYED_EVENTS) {
-      bus.on(event, (payload) => {
-        // Metrics need neither the summary nor the error text, which can be large.
-        const slim =
-          'summary' in payload
-            ? { ...payload, summary: null }
-            : 'error' in payload
-              ? { ...payload, error: '' }
-              : payload;
-        this.pending.push({ event, payload: slim });
-        this.timer ??= setTimeout(() => void this.flush(), RELAY_FLUSH_MS);
-      });
-    }
+    recordEvents(bus, { runs: this.tally, isKnownJob });
   }
 
   /** Sends what is pending now; resolves once it is handed to the channel. Call before exiting. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const events = this.pending;
-    this.pending = [];
+    const tally = this.tally.take();
     // The daemon may be gone (the worker then stops on 'disconnect'); a lost count is moot.
-    if (events.length === 0) return Promise.resolve();
-    const message: RelayMessage = { type: 'jobs:events', events, active: this.activeCount() };
+    if (!tally) return Promise.resolve();
+    const message: RelayMessage = { type: 'jobs:runs', tally, active: this.activeCount() };
     return sendToDaemon(message);
   }
 }
 
 /** Starts relaying when forked by a daemon that serves metrics; undefined otherwise. */
-export function relayEventsToParent(
+export function relayMetricsToParent(
   bus: JobsEventBus,
   activeCount: () => number,
+  isKnownJob: (name: string) => boolean,
   env: NodeJS.ProcessEnv = process.env,
-): EventRelay | undefined {
+): MetricsRelay | undefined {
   if (!process.send || env[RELAY_ENV] !== '1') return undefined;
-  return new EventRelay(bus, activeCount);
+  return new MetricsRelay(bus, activeCount, isKnownJob);
 }
 
 /** In the daemon: the relay message in whatever a child sent, or undefined. */
 export function readRelayMessage(message: unknown): RelayMessage | undefined {
-  if (!hasType(message, 'jobs:events')) return undefined;
+  if (!hasType(message, 'jobs:runs')) return undefined;
   const candidate = message as Partial<RelayMessage>;
-  if (typeof candidate.active !== 'number' || !Array.isArray(candidate.events)) return undefined;
-  const valid = candidate.events.every(
-    (entry: Partial<RelayedEntry>) =>
-      RELAYED_EVENTS.includes(entry.event as RelayedEvent) &&
-      typeof entry.payload === 'object' &&
-      entry.payload !== null,
-  );
-  return valid ? (candidate as RelayMessage) : undefined;
-}
-
-/** Re-emits relayed events on the daemon's bus for its metrics. */
-export function replayRelayed(bus: JobsEventBus, message: RelayMessage): void {
-  for (const { event, payload } of message.events) {
-    // The event name and its payload travel together, so they match; TypeScript cannot
-    // follow that correlation through the union, hence the cast.
-    bus.emit(event, payload as never);
-  }
+  if (typeof candidate.active !== 'number' || !readTally(candidate.tally)) return undefined;
+  return candidate as RelayMessage;
 }

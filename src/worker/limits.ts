@@ -50,7 +50,8 @@ export class LimitWatcher {
     }
     if (maxMemoryMb !== undefined) {
       const check = () => {
-        if (process.memoryUsage().rss / BYTES_PER_MB >= maxMemoryMb) this.fire('max-memory');
+        // rss() alone: memoryUsage() also walks the V8 heap spaces, at every run's end.
+        if (process.memoryUsage.rss() / BYTES_PER_MB >= maxMemoryMb) this.fire('max-memory');
       };
       for (const done of ['job:completed', 'job:failed'] as const)
         this.unsubscribe.push(this.bus.on(done, check));

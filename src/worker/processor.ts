@@ -70,7 +70,10 @@ export function createProcessor({
       id: job.id ?? '',
       attempt: attemptOf(job),
     };
-    const skipped = await findSkippedTicks(pauseGuard, job, definitions);
+    // Only a scheduler's tick can fall in a pause: other jobs skip the check (and its await).
+    const skipped = job.repeatJobKey
+      ? await findSkippedTicks(pauseGuard, job, definitions)
+      : undefined;
     if (skipped) {
       for (const tick of skipped) {
         const id = tickJobId(job.repeatJobKey ?? '', tick);
@@ -146,9 +149,12 @@ export function createProcessor({
         false,
       );
     }
-    let decision: RunDecision = { run: true };
+    // Most jobs have neither rule: they run at once, with no await and no lease.
+    if (!definition?.enabled || !runGuard || !hasRunRules(definition))
+      return runJob(job, token, ref, definition, jitterMs);
+    let decision: RunDecision;
     try {
-      if (definition?.enabled && runGuard) decision = await runGuard.decide(job, definition);
+      decision = await runGuard.decide(job, definition);
     } catch (error) {
       // The overlap or missed-run check could not reach Redis: a failed run, counted as one.
       const message = `could not check the overlap and missed-run rules: ${errorMessage(error)}`;
@@ -159,10 +165,11 @@ export function createProcessor({
       return { skipped: 1, reason: decision.reason };
     }
     const lease = decision.lease;
+    if (!lease) return runJob(job, token, ref, definition, jitterMs);
     try {
       return await runJob(job, token, ref, definition, jitterMs);
     } finally {
-      await lease?.release();
+      await lease.release();
     }
   }
 
@@ -265,6 +272,11 @@ export function createProcessor({
   }
 
   return Object.assign(processJob, { abortAll });
+}
+
+/** Whether RunGuard has anything to check for this job: `missed: skip` or `overlap: forbid`. */
+function hasRunRules(definition: JobDefinition): boolean {
+  return definition.missed === 'skip' || definition.overlap === 'forbid';
 }
 
 async function findSkippedTicks(

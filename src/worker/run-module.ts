@@ -22,17 +22,20 @@ export type JobHandler<Data = unknown, Summary = unknown> = (
 
 type ModuleHandler = Extract<Handler, { kind: 'module' }>;
 
-const loaded = new Map<string, Promise<JobHandler>>();
+const loading = new Map<string, Promise<JobHandler>>();
+/** Handlers once imported: a run of a loaded module does not await its import again. */
+const loaded = new Map<string, JobHandler>();
 
 function loadHandler(path: string): Promise<JobHandler> {
-  let handler = loaded.get(path);
+  let handler = loading.get(path);
   if (!handler) {
     handler = import(pathToFileURL(path).href).then((module: { default?: unknown }) => {
       if (typeof module.default !== 'function')
         throw new Error(`module ${path} exports no default function`);
+      loaded.set(path, module.default as JobHandler);
       return module.default as JobHandler;
     });
-    loaded.set(path, handler);
+    loading.set(path, handler);
   }
   return handler;
 }
@@ -42,23 +45,47 @@ function loadHandler(path: string): Promise<JobHandler> {
  * from outside; the run still fails at its timeout and the worker moves on.
  */
 export async function runModule(handler: ModuleHandler, input: RunInput): Promise<unknown> {
-  const run = await loadHandler(handler.path);
+  const run = loaded.get(handler.path) ?? (await loadHandler(handler.path));
   const context = new ModuleContext(input);
-  let stopListening = () => undefined as void;
-  const aborted = new Promise<never>((_, reject) => {
-    stopListening = input.abort.onAbort(reject);
-  });
   let summary: unknown;
   try {
-    summary = await Promise.race([Promise.resolve().then(() => run(context)), aborted]);
+    // Called directly (a throw is caught here as a rejection would be); an asynchronous
+    // result is raced with the run's abort in one promise, settled by whichever comes first.
+    summary = run(context);
+    if (isThenable(summary)) summary = await untilSettledOrAborted(summary, input.abort);
   } catch (error) {
     if (input.abort.reason) throw input.abort.reason;
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`module ${handler.spec} threw: ${message}`, { cause: error });
-  } finally {
-    stopListening();
   }
   return toJson(summary, handler.spec);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function untilSettledOrAborted(
+  result: PromiseLike<unknown>,
+  abort: RunInput['abort'],
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const stopListening = abort.onAbort(reject);
+    result.then(
+      (value) => {
+        stopListening();
+        resolve(value);
+      },
+      (error: unknown) => {
+        stopListening();
+        reject(error);
+      },
+    );
+  });
 }
 
 /**
@@ -94,7 +121,10 @@ class ModuleContext implements JobContext {
 }
 
 function toJson(summary: unknown, spec: string): unknown {
-  if (summary === undefined) return null;
+  if (summary === undefined || summary === null) return null;
+  // What JSON keeps as it is: no round trip (most handlers return nothing or a scalar).
+  if (typeof summary === 'string' || typeof summary === 'boolean') return summary;
+  if (typeof summary === 'number' && Number.isFinite(summary)) return summary;
   try {
     return JSON.parse(JSON.stringify(summary)) as unknown;
   } catch (error) {

@@ -4,7 +4,7 @@ import {
   EXIT_REASONS,
   isForkedWorker,
   isRestartMessage,
-  relayEventsToParent,
+  relayMetricsToParent,
   sendToDaemon,
   startAliveBeat,
 } from '../process/ipc.js';
@@ -13,7 +13,6 @@ import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import { Heartbeat } from '../heartbeat/heartbeat.js';
 import type { Logger } from '../logging/logger.js';
-import { serveWorkerMetrics } from '../metrics/worker-metrics.js';
 import { openRedis } from '../redis/connection.js';
 import { RestartWatcher } from '../restart/signal.js';
 import { publishLiveOutput } from '../runs/live-output.js';
@@ -101,10 +100,14 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   });
   const activeJobs = () => worker.activeCount();
   // Forked by a daemon: it counts our runs. On our own: we serve them, if asked.
-  const relay = relayEventsToParent(bus, activeJobs);
+  const relay = relayMetricsToParent(bus, activeJobs, (name) => definitions.jobs.has(name));
+  // Imported only when served: prom-client and the HTTP server are memory every worker
+  // forked by a daemon (which serves the metrics itself) would carry for nothing.
   const stopMetrics =
     !relay && options.metrics
-      ? await serveWorkerMetrics({ settings, bus, definitions, activeJobs })
+      ? await (
+          await import('../metrics/worker-metrics.js')
+        ).serveWorkerMetrics({ settings, bus, definitions, activeJobs })
       : undefined;
 
   let reason: string | undefined;

@@ -14,6 +14,7 @@ import type { RoleGuard } from './role-guard.js';
 import { createProcessor, type ProcessorDeps } from './processor.js';
 import type { EventLoopWatch } from './event-loop-watch.js';
 import { Watchdog, type QueueActivity } from './watchdog.js';
+import { TickWake } from './tick-wake.js';
 
 /**
  * Lock and stalled-check settings. A worker renews its job locks every lockDuration/2;
@@ -77,6 +78,7 @@ export class JobsWorker {
   private readonly activity = new Map<string, QueueActivity>();
   private readonly processor: ReturnType<typeof createProcessor>;
   private watchdog: Watchdog | undefined;
+  private tickWake: TickWake | undefined;
   private stopping: Promise<void> | undefined;
   private forcedAt: number | undefined;
   private lastErrorLog = 0;
@@ -121,6 +123,8 @@ export class JobsWorker {
         recreate: (queue, idleMs) => this.recreate(queue, idleMs),
       });
       this.watchdog.start();
+      this.tickWake = new TickWake(client, this.options.prefix, this.queues);
+      this.tickWake.start();
     }
     bus.emit('worker:started', { queues: [...this.queues], concurrency });
   }
@@ -132,18 +136,20 @@ export class JobsWorker {
   private readonly run = async (job: Job, token?: string): Promise<unknown> => {
     const activity = this.queueActivity(job.queueName);
     const watch = this.options.loopWatch;
-    const runId = `${job.queueName}:${job.id}`;
+    const runId = watch ? `${job.queueName}:${job.id}` : '';
     this.active++;
     activity.active++;
     activity.lastStartAt = Date.now();
     const timeoutMs = watch && this.options.definitions.jobs.get(job.name)?.timeoutMs;
     if (watch && timeoutMs) watch.runStarted(runId, activity.lastStartAt + timeoutMs);
+    // BullMQ made this scheduler's next tick as it handed this one out: time its wake-up.
+    if (job.repeatJobKey) this.tickWake?.refresh();
     try {
       return await this.processor(job, token);
     } finally {
       this.active--;
       activity.active--;
-      watch?.runEnded(runId);
+      if (watch) watch.runEnded(runId);
     }
   };
 
@@ -214,6 +220,7 @@ export class JobsWorker {
   private async stopAll(reason: string): Promise<void> {
     this.options.bus.emit('worker:stopping', { reason, active: this.activeCount() });
     this.watchdog?.stop();
+    this.tickWake?.stop();
     // close() takes no new job and resolves when the running ones are done.
     const workers = [...this.workers.values()];
     let closed = false;

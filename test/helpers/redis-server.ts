@@ -34,6 +34,8 @@ export interface TestRedisOptions {
   persistence?: boolean;
   /** `--requirepass`: clients must authenticate as 'default' with it. */
   password?: string;
+  /** redis-server's `hz` (default 100, as the embedded server; Redis's own default is 10). */
+  hz?: number;
 }
 
 /**
@@ -74,7 +76,7 @@ export class TestRedis {
         '--appendonly',
         this.options.persistence === false ? 'no' : 'yes',
         '--hz',
-        '100',
+        String(this.options.hz ?? 100),
         '--maxmemory-policy',
         'noeviction',
         ...(this.options.password ? ['--requirepass', this.options.password] : []),

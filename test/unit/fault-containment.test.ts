@@ -68,9 +68,9 @@ describe('the IPC guards', () => {
     expect(isAliveMessage({ type: 'jobs:alive' })).toBe(false);
     expect(readExitReason({ type: 'jobs:exiting', reason: 'max-jobs' })).toBe('max-jobs');
     expect(readExitReason({ type: 'jobs:exiting', reason: 'bored' })).toBeUndefined();
-    expect(readRelayMessage({ type: 'jobs:events', events: [{ event: 'rm -rf' }] })).toBe(
-      undefined,
-    );
+    expect(
+      readRelayMessage({ type: 'jobs:runs', active: 0, tally: { runs: [['rm -rf']], lags: [] } }),
+    ).toBe(undefined);
     expect(readRelayMessage(null)).toBeUndefined();
   });
 });
