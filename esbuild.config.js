@@ -8,10 +8,30 @@
 // Kept outside the bundle: pino and pino-pretty (pino resolves its transports by file
 // path), and msgpackr-extract (a native addon BullMQ's msgpackr loads when present).
 // Types come from `tsc --emitDeclarationOnly`; type checking from `npm run typecheck`.
+//
+// The admin page's files (src/web/page/) are imported with a `?raw` suffix and embedded
+// as text, as Vite does for the tests: the page then needs no files beside dist/.
 import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
+
+/** `import text from './file.js?raw'`: the file's contents as a string. */
+const rawText = {
+  name: 'raw-text',
+  setup(builder) {
+    builder.onResolve({ filter: /\?raw$/ }, (args) => ({
+      path: path.resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)),
+      namespace: 'raw-text',
+    }));
+    builder.onLoad({ filter: /.*/, namespace: 'raw-text' }, async (args) => ({
+      contents: await readFile(args.path, 'utf8'),
+      loader: 'text',
+      watchFiles: [args.path],
+    }));
+  },
+};
 
 // yaml's Node build reads process.env.LOG_TOKENS for every token it lexes, and each read of
 // process.env is a call into C++: a quarter of the CPU time of parsing 10,000 definitions.
@@ -49,6 +69,6 @@ await build({
   banner: {
     js: "import { createRequire as __jobsCreateRequire } from 'node:module'; const require = __jobsCreateRequire(import.meta.url);",
   },
-  plugins: [yamlBrowserBuild],
+  plugins: [rawText, yamlBrowserBuild],
   logLevel: 'warning',
 });

@@ -16,6 +16,11 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  // The admin page's scripts run in the browser, not in Node.
+  {
+    files: ['src/web/page/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
   // Layers, top to bottom: cli → daemon and web (the admin page: beside the daemon, which
   // serves it) → worker → the rest (queue, schedule, hosts, runs, metrics, heartbeat, redis,
   // config, definitions, process, …). A lower layer never imports an upper one; a signal

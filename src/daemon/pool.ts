@@ -9,6 +9,19 @@ import { forkWorker, SpareWorker } from './spare.js';
 const CRASH_BACKOFF_BASE_MS = 1_000;
 const CRASH_BACKOFF_MAX_MS = 30_000;
 const HEALTHY_AFTER_MS = 60_000;
+/**
+ * A slot's crash count and the wait before its next fork, after a worker that ran `ranMs`
+ * crashed with `crashes` crashes before it: a worker that ran HEALTHY_AFTER_MS counts as
+ * the first crash again.
+ */
+export function crashBackoff(crashes: number, ranMs: number): { crashes: number; delayMs: number } {
+  const count = ranMs > HEALTHY_AFTER_MS ? 1 : crashes + 1;
+  return {
+    crashes: count,
+    delayMs: Math.min(CRASH_BACKOFF_BASE_MS * 2 ** (count - 1), CRASH_BACKOFF_MAX_MS),
+  };
+}
+
 /** How long a crash waits to learn whether it held runs (run-recovery.ts) before backing off. */
 const CRASH_CHECK_MS = 2_000;
 /** A worker asked to stop gets its stop timeout plus this before SIGKILL. */
@@ -240,12 +253,9 @@ export class WorkerPool {
     // process.exit must not slow the pool down; a worker that dies on its own must.
     void Promise.race([held.catch(() => 0), sleep(CRASH_CHECK_MS).then(() => 0)]).then((runs) => {
       if (runs > 0) return this.respawn(slot, 'crash', 0);
-      slot.crashes = Date.now() - child.forkedAt > HEALTHY_AFTER_MS ? 1 : slot.crashes + 1;
-      const delayMs = Math.min(
-        CRASH_BACKOFF_BASE_MS * 2 ** (slot.crashes - 1),
-        CRASH_BACKOFF_MAX_MS,
-      );
-      this.respawn(slot, 'crash', delayMs);
+      const backoff = crashBackoff(slot.crashes, Date.now() - child.forkedAt);
+      slot.crashes = backoff.crashes;
+      this.respawn(slot, 'crash', backoff.delayMs);
     });
   }
 

@@ -4,7 +4,7 @@ import type { Settings } from '../config/settings.js';
 import { openRedis } from '../redis/connection.js';
 import { Access, type AccessMode } from './access.js';
 import { WebContext } from './context.js';
-import { placeholderAssets } from './placeholder.js';
+import { pageAssets } from './page.js';
 import { createWebApp } from './server.js';
 
 export type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
@@ -32,7 +32,7 @@ export function createWebHandler(settings: Readonly<Settings>, listenHost: strin
     web,
     access,
     basePath: settings.web.basePath,
-    page: placeholderAssets(),
+    page: pageAssets(),
   });
   return {
     listener: getRequestListener(app.fetch),

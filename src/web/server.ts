@@ -13,6 +13,7 @@ import { workerRoutes } from './api/workers.js';
 import type { WebContext } from './context.js';
 import type { WebEnv, WebRequest } from './http.js';
 import { loginRoutes } from './login.js';
+import { redisAddress } from '../redis/describe-error.js';
 
 export type PageAssets = Map<string, { type: string; body: string | Buffer }>;
 
@@ -63,7 +64,8 @@ export function createWebApp(options: WebAppOptions): Hono<WebEnv> {
     throw new WebRequestError(404, 'no such API route: see docs/web.md');
   });
   for (const [path, asset] of options.page) {
-    app.get(path, (c) => {
+    // On root with the whole path: under a base path `app.get('/')` would be `B`, not `B/`.
+    root.get(`${basePath}${path}`, (c) => {
       c.header('Content-Type', asset.type);
       c.header('Cache-Control', 'no-cache');
       return c.body(typeof asset.body === 'string' ? asset.body : new Uint8Array(asset.body));
@@ -79,8 +81,10 @@ export function createWebApp(options: WebAppOptions): Hono<WebEnv> {
       return c.json({ error: error.message }, error.status);
     }
     // A command that failed while Redis is away: say that, not "internal error".
+    // ioredis's own words here ("Stream isn't writeable…") tell an operator nothing.
     if (web.client.status !== 'ready') {
-      return c.json({ error: `Redis is unavailable: ${error.message}` }, 503);
+      const where = redisAddress(web.settings.redis);
+      return c.json({ error: `cannot reach Redis at ${where}; retrying` }, 503);
     }
     return c.json({ error: error.message }, 500);
   });

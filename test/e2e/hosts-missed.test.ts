@@ -2,7 +2,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runCli, uniquePrefix, writeProject } from '../helpers/cli.js';
-import { readRuns, RECORDING_HANDLER, tickOf } from '../helpers/fixtures.js';
+import { MISSED_GRACE_MS } from '../../src/worker/missed.js';
+import { readRuns, RECORDING_HANDLER, tickOf, waitForRuns } from '../helpers/fixtures.js';
 import { TestHosts } from '../helpers/hosts.js';
 
 const redisUrl = inject('redisUrl');
@@ -26,13 +27,29 @@ describe('missed runs', () => {
     await Promise.all(
       daemons.map((d) => d.waitFor((line) => line.msg === 'job catch-up completed')),
     );
-    await sleep(3_000);
+    // Both schedules live before the outage, so what the restart finds due is a missed tick.
+    await waitForRuns(hosts.runsFile, (runs) => runs.some((run) => run.name === 'no-catch-up'), {
+      what: 'a run of no-catch-up',
+    });
     await hosts.stopAll();
     const downFrom = Date.now();
-    await sleep(14_000); // seven ticks with no daemon
+    // The outage itself, not a wait for an outcome. Redis keeps the tick after the last run
+    // pending; taken over an interval plus MISSED_GRACE_MS late it is a missed one (earlier
+    // it is a late start). Stay down a second past that: four ticks pass with no daemon, so
+    // one catch-up run is told apart from a run for each missed tick.
+    const pendingTick = Math.max(...readRuns(hosts.runsFile).map(tickOf)) + 2_000;
+    await sleep(Math.max(0, pendingTick + 2_000 + MISSED_GRACE_MS + 1_000 - Date.now()));
     const back = hosts.start('host-a');
     const upAt = (await back.waitFor((line) => line.msg === 'daemon started')).time as number;
-    await sleep(5_000);
+    // Catch-up runs and skips happen first, at the restart; then two ticks of each at schedule.
+    await waitForRuns(
+      hosts.runsFile,
+      (runs) =>
+        ['catch-up', 'no-catch-up'].every(
+          (name) => runs.filter((run) => run.name === name && tickOf(run) >= upAt).length >= 2,
+        ),
+      { what: 'two ticks of each job after the restart' },
+    );
     await hosts.stopAll();
 
     // Ticks due while down that ran after the restart: the catch-up runs.

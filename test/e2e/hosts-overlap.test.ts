@@ -2,7 +2,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runCli, uniquePrefix, writeProject } from '../helpers/cli.js';
-import { readRuns } from '../helpers/fixtures.js';
+import { readRuns, waitForRuns } from '../helpers/fixtures.js';
 import { TestHosts } from '../helpers/hosts.js';
 
 const redisUrl = inject('redisUrl');
@@ -49,7 +49,19 @@ describe('overlap', () => {
     hosts = new TestHosts({ dir, prefix, redisEnv: { REDIS_URL: redisUrl } });
     const daemons = [hosts.start('host-a', 2), hosts.start('host-b', 2)];
     await Promise.all(daemons.map((d) => d.waitFor((line) => line.msg === 'daemon started')));
-    await sleep(12_000);
+    // Spans are written as runs end: three forbidden runs (six or so ticks skipped between
+    // them) and two allowed runs side by side.
+    await waitForRuns(
+      hosts.runsFile,
+      (runs) => {
+        const spans = runs as unknown as Span[];
+        return (
+          spans.filter((span) => span.name === 'forbidden').length >= 3 &&
+          overlapping(spans, 'allowed') > 0
+        );
+      },
+      { timeoutMs: 30_000, what: 'three forbidden runs and two overlapping allowed ones' },
+    );
     await hosts.stopAll();
 
     const spans = readRuns(hosts.runsFile) as unknown as Span[];

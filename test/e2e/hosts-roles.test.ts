@@ -3,7 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runCli, uniquePrefix, writeProject } from '../helpers/cli.js';
-import { readRuns, RECORDING_HANDLER, tickOf, type RunRecord } from '../helpers/fixtures.js';
+import {
+  readRuns,
+  RECORDING_HANDLER,
+  tickOf,
+  waitForRuns,
+  type RunRecord,
+} from '../helpers/fixtures.js';
 import { TestHosts } from '../helpers/hosts.js';
 
 const redisUrl = inject('redisUrl');
@@ -51,7 +57,16 @@ describe('roles', () => {
       ).size === 2;
     while (Date.now() < deadline && !bothWebHosts()) await sleep(200);
     const from = Date.now() + 2_000;
-    await sleep(13_000);
+    // Four settled ticks (due over a second ago, every host's run of them started) of each
+    // job that runs; by then the nightly jobs, on the same every-2s schedule since the
+    // start, have had as many ticks recorded skipped.
+    const settled = (runs: RunRecord[], name: string) =>
+      hostsPerTick(runs, name, from, Date.now() - 1_000).size >= 4;
+    await waitForRuns(
+      hosts.runsFile,
+      (runs) => settled(runs, 'web-all') && settled(runs, 'reports-one'),
+      { timeoutMs: 30_000, what: 'four settled ticks of web-all and of reports-one' },
+    );
     const to = Date.now() - 1_000;
     const env = {
       REDIS_URL: redisUrl,

@@ -1,9 +1,15 @@
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runCli, uniquePrefix, writeProject } from '../helpers/cli.js';
-import { readRuns, RECORDING_HANDLER, tickOf, type RunRecord } from '../helpers/fixtures.js';
+import {
+  readRuns,
+  RECORDING_HANDLER,
+  tickOf,
+  waitForRuns,
+  type RunRecord,
+} from '../helpers/fixtures.js';
 import { TestHosts } from '../helpers/hosts.js';
+import { eventually } from '../helpers/operator.js';
 
 const redisUrl = inject('redisUrl');
 let hosts: TestHosts | undefined;
@@ -28,6 +34,20 @@ function hostsPerTick(
   return ticks;
 }
 
+/**
+ * Waits until `count` ticks of `name` due from `from` on have settled, and returns when the
+ * window of settled ticks ends. A tick due over a second ago is settled: every host had its
+ * run of it started by then, so its list of hosts is final.
+ */
+async function settledTicks(file: string, name: string, from: number, count: number) {
+  await waitForRuns(
+    file,
+    (runs) => hostsPerTick(runs, name, from, Date.now() - 1_000).size >= count,
+    { timeoutMs: 30_000, what: `${count} settled ticks of ${name}` },
+  );
+  return Date.now() - 1_000;
+}
+
 describe('runOn: all', () => {
   it('runs each tick once on every live host, and stops counting a host that is gone', async () => {
     const dir = writeProject({
@@ -39,7 +59,12 @@ describe('runOn: all', () => {
     const daemons = [hosts.start('host-a'), hosts.start('host-b', 2), hosts.start('host-c')];
     await Promise.all(daemons.map((d) => d.waitFor((line) => line.msg === 'daemon started')));
     // Each host's scheduler appears once its workers beat (within a reconcile round).
-    await sleep(8_000);
+    await waitForRuns(
+      hosts.runsFile,
+      (runs) =>
+        [...hostsPerTick(runs, 'clean-tmp', 0, Infinity).values()].some((h) => h.length === 3),
+      { timeoutMs: 30_000, what: 'a tick of clean-tmp run on all three hosts' },
+    );
     const threeFrom = Date.now();
     const list = await runCli(['list', '--json'], {
       cwd: dir,
@@ -47,15 +72,27 @@ describe('runOn: all', () => {
     });
     const rows = JSON.parse(list.stdout) as { name: string; nextRuns: string[] }[];
     expect(rows.find((row) => row.name === 'clean-tmp')?.nextRuns).toHaveLength(1);
-    await sleep(8_000);
-    const threeTo = Date.now() - 1_000;
+    const threeTo = await settledTicks(hosts.runsFile, 'clean-tmp', threeFrom, 5);
     await hosts.killHost(daemons[2] as (typeof daemons)[number]);
     const killedAt = Date.now();
-    // Heartbeat TTL (15 s) + a reconcile round (5 s), then a window to count.
-    await sleep(22_000);
+    // Within the heartbeat TTL (15 s) and a reconcile round (5 s), a live daemon drops the
+    // dead host's scheduler; count from then.
+    const dropped = await eventually(
+      async () =>
+        daemons
+          .slice(0, 2)
+          .flatMap((daemon) => daemon.lines)
+          .find(
+            (line) =>
+              line.msg === 'host schedules changed' &&
+              (line.removed as string[]).some((id) => id.includes('@host-c')),
+          ),
+      40_000,
+      "host-c's scheduler dropped",
+    );
+    expect(dropped.time as number).toBeGreaterThan(killedAt);
     const twoFrom = Date.now();
-    await sleep(8_000);
-    const twoTo = Date.now() - 1_000;
+    const twoTo = await settledTicks(hosts.runsFile, 'clean-tmp', twoFrom, 5);
     await hosts.stopAll();
 
     const runs = readRuns(hosts.runsFile);

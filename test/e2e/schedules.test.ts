@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { CliProcess, uniquePrefix, writeProject } from '../helpers/cli.js';
-import { readRuns, RECORDING_HANDLER } from '../helpers/fixtures.js';
+import { readRuns, RECORDING_HANDLER, waitForRuns } from '../helpers/fixtures.js';
 
 const redisUrl = inject('redisUrl');
 const running: CliProcess[] = [];
@@ -33,7 +33,10 @@ describe('schedules through jobs start', () => {
     });
     const daemon = startDaemon(dir, uniquePrefix());
     await daemon.waitFor((line) => line.msg === 'daemon started');
-    await sleep(5_500);
+    await waitForRuns(path.join(dir, 'runs.jsonl'), (runs) => runs.length >= 4, {
+      timeoutMs: 20_000,
+      what: 'four runs of a per-second cron',
+    });
     expect(await daemon.stop()).toBe(0);
     const runs = readRuns(path.join(dir, 'runs.jsonl'));
     const seconds = runs.map((run) => Number(run.id.split(':').pop()) / 1000);
@@ -53,7 +56,10 @@ describe('schedules through jobs start', () => {
     });
     const daemon = startDaemon(dir, uniquePrefix());
     const synced = await daemon.waitFor((line) => line.msg === 'schedules synced');
-    await sleep(8_500);
+    await waitForRuns(path.join(dir, 'runs.jsonl'), (runs) => runs.length >= 3, {
+      timeoutMs: 25_000,
+      what: 'three runs of an every: 2s job',
+    });
     await daemon.stop();
     const runs = readRuns(path.join(dir, 'runs.jsonl'));
     expect(runs.length).toBeGreaterThanOrEqual(3);
@@ -78,7 +84,11 @@ describe('schedules through jobs start', () => {
     const second = startDaemon(dir, prefix);
     const synced = await second.waitFor((line) => line.msg === 'schedules synced');
     expect(synced).toMatchObject({ unchanged: 1, added: 0, changed: 0, removed: 0 });
-    await sleep(2_500);
+    // An absence, so a bounded wait: a re-upserted `every` scheduler would put a job due
+    // now, which the worker takes as soon as it consumes. Give it a second from then; the
+    // next real tick is 6 s after the first run, so a run in this window is the re-sync's.
+    await second.waitFor((line) => line.msg === 'worker started');
+    await sleep(1_000);
     await second.stop();
     expect(readRuns(path.join(dir, 'runs.jsonl'))).toHaveLength(1);
   });
@@ -103,7 +113,13 @@ describe('schedules through jobs start', () => {
     expect(synced.removed).toBe(2);
     expect(synced.summary).toMatch(/removed \((disabled, removed|removed, disabled)\)/);
     const restartedAt = synced.time as number;
-    await sleep(3_500);
+    // `removed` fired every second like `keep`, and `disabled` every second too: had either
+    // kept a scheduler or a due job, it would run beside the three runs of `keep` waited for.
+    await waitForRuns(
+      path.join(dir, 'runs.jsonl'),
+      (runs) => runs.filter((run) => run.name === 'keep' && run.at > restartedAt).length >= 3,
+      { timeoutMs: 20_000, what: 'three runs of keep after the restart' },
+    );
     await second.stop();
     const after = readRuns(path.join(dir, 'runs.jsonl')).filter((run) => run.at > restartedAt);
     expect(after.filter((run) => run.name === 'keep').length).toBeGreaterThanOrEqual(3);
@@ -127,7 +143,12 @@ describe('schedules through jobs start', () => {
     await Promise.all(
       daemons.map((daemon) => daemon.waitFor((line) => line.msg === 'daemon started')),
     );
-    await sleep(12_500);
+    await waitForRuns(
+      path.join(dir, 'runs.jsonl'),
+      (runs) =>
+        new Set(runs.filter((run) => run.name === 'every-second').map((run) => run.id)).size >= 10,
+      { timeoutMs: 30_000, what: 'ten ticks of every-second' },
+    );
     await Promise.all(daemons.map((daemon) => daemon.stop()));
     const runs = readRuns(path.join(dir, 'runs.jsonl'));
     const perTick = new Map<string, number>();

@@ -41,3 +41,31 @@ export function readRuns(file: string): RunRecord[] {
     .filter(Boolean)
     .map((line) => JSON.parse(line) as RunRecord);
 }
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  /** Names the condition in the failure message. */
+  what?: string;
+}
+
+/**
+ * Polls the runs file until `done(runs)` holds, and returns the runs seen then (the wait
+ * of graphile-worker's EventMonitor.awaitNext: until N runs happened, with a deadline,
+ * instead of sleeping and counting). Fails with the last runs recorded.
+ */
+export async function waitForRuns(
+  file: string,
+  done: (runs: RunRecord[]) => boolean,
+  { timeoutMs = 30_000, what = 'the expected runs' }: WaitOptions = {},
+): Promise<RunRecord[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = readRuns(file);
+    if (done(runs)) return runs;
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what} not seen within ${timeoutMs}ms; ${runs.length} runs recorded, the last: ${JSON.stringify(runs.slice(-5))}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -12,6 +12,8 @@ export function sessionRoutes(app: Hono<WebEnv>, basePath: string): void {
       basePath,
       version: PACKAGE_VERSION,
       host: c.get('web').settings.hostId,
+      // A token is configured: the page offers Log out (open to the local host, none).
+      login: c.get('access').mode === 'token',
     });
   });
 }
