@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkCron, cronGapFloor, nextCronRuns, normalizeCron } from './cron.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { displayPath, type SourceLocator } from './locate.js';
+import { displayPath, type Locator } from './locate.js';
 import { locateSyntaxError } from './module-syntax.js';
 import type { RawDefaults, RawJob } from './schema.js';
 import {
@@ -19,7 +19,7 @@ export type Report = (keys: PropertyKey[], problem: string, value?: unknown) => 
 
 export interface CompileContext {
   file: string;
-  locator: SourceLocator;
+  locator: Locator;
   defaults: RawDefaults;
   report: Report;
   /** Problems are reported through `report`; this says how many so far. */

@@ -12,8 +12,16 @@ export interface DocumentScope {
 
 const WHOLE_FILE: DocumentScope = { offset: 0, depth: 0 };
 
-/** Finds where a value (or a key) stands in the definitions file, as `file:line:col`. */
-export class SourceLocator {
+/** Where a value or a key stands in the definitions file, as `file:line:col`. */
+export interface Locator {
+  /** The position of the value at `keys`, or of its nearest ancestor that exists. */
+  valueAt(keys: readonly PropertyKey[]): string;
+  /** The position of the key `key` in the map at `keys` (for unknown keys and job names). */
+  keyAt(keys: readonly PropertyKey[], key: string): string;
+}
+
+/** Finds where a value (or a key) stands in the definitions file, as parsed by `yaml`. */
+export class SourceLocator implements Locator {
   /**
    * Each map's keys by name, made on the first look-up in it: every job asks for its own
    * name's position, and a scan per job made 10,000 jobs cost 9 s in this class alone.

@@ -1,13 +1,13 @@
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { SourceLocator } from './locate.js';
+import { SourceLocator, type Locator } from './locate.js';
 import { countLines, splitJobs, type SplitFile } from './segments.js';
 
 /** One entry of the `jobs:` map, with a locator that knows where its text stands. */
 export interface ParsedJob {
   name: string;
   value: unknown;
-  locator: SourceLocator;
+  locator: Locator;
 }
 
 /**
@@ -16,7 +16,7 @@ export interface ParsedJob {
  */
 export interface ParsedFile {
   top: unknown;
-  locator: SourceLocator;
+  locator: Locator;
   jobs: (parsedTop: { jobs: Record<string, unknown> }) => Iterable<ParsedJob | typeof PARSE_WHOLE>;
 }
 
