@@ -33,6 +33,8 @@ WORKDIR /app
 USER node
 # Metrics and health: in a container the address must be 0.0.0.0, not loopback, for the
 # port to be published and scraped; /healthz answers while the process is alive.
+# The admin page on that address stays closed (403) until JOBS_WEB_TOKEN is set: pass it
+# with `-e JOBS_WEB_TOKEN=…` (docs/web.md), or JOBS_WEB=off.
 EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "const port = (process.env.JOBS_METRICS_ADDR || '').split(':').pop(); fetch('http://127.0.0.1:' + port + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
