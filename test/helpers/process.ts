@@ -19,12 +19,17 @@ export async function killNow(child: ChildProcess | undefined): Promise<void> {
   await exited;
 }
 
-/** When a process started (ms since the epoch, to 10 ms), from /proc: what code it can have loaded. */
+/**
+ * When a process started (ms since the epoch, to 10 ms), from /proc: what code it can have
+ * loaded. Measured back from now on the boot clock (/proc/uptime, centiseconds), not from
+ * /proc/stat's btime: btime is whole seconds, up to a second off.
+ */
 export function processStartedAt(pid: number): number {
+  const now = Date.now();
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const startTicks = Number(fields[19]); // field 22 of stat(5), counted after the command
-  const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+  const uptimeMs = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
   const ticksPerSecond = 100; // USER_HZ, 100 on every Linux Node supports
-  return bootSeconds * 1000 + (startTicks * 1000) / ticksPerSecond;
+  return now - (uptimeMs - (startTicks * 1000) / ticksPerSecond);
 }
