@@ -4,7 +4,7 @@ import { ROLE_PATTERN } from './types.js';
 
 /**
  * The shape of the definitions file. Cross-field rules (schedule vs every, command vs
- * module), cron, time zones and handler files are checked in validate.ts, where each
+ * module), cron, time zones and handler files are checked in compile.ts, where each
  * problem gets the position of the value it is about.
  */
 
