@@ -1,6 +1,6 @@
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../redis/connection.js';
-import { bullKey, schedulersKey } from '../redis/keys.js';
+import { bullKey, DELAYED_SCORE_FACTOR } from '../redis/keys.js';
 import { firstLine } from '../runs/records.js';
 
 /**
@@ -57,9 +57,6 @@ const JOB_FIELDS = [
 ] as const;
 type JobFields = Record<(typeof JOB_FIELDS)[number], string | null>;
 
-/** Sorted sets whose scores order their jobs; `delayed` scores are `due ms × 0x1000 + n`. */
-const DELAYED_SCORE_FACTOR = 0x1000;
-
 /** The newest `limit` failed jobs over the queues, newest first, and how many there are in all. */
 export async function listFailed(
   client: RedisClient,
@@ -83,15 +80,28 @@ export async function listFailed(
   const rows = jobs
     .sort((a, b) => Number(b.fields.finishedOn ?? 0) - Number(a.fields.finishedOn ?? 0))
     .slice(0, limit)
-    .map(({ queue, id, fields }) => ({
-      id,
-      name: fields.name ?? '',
-      queue,
-      failedAt: iso(fields.finishedOn),
-      attempts: attemptsOf(fields),
-      error: firstLine(fields.failedReason ?? ''),
-    }));
+    .map(failedRow);
   return { rows, total };
+}
+
+/** A failed job as the listings show it, from its hash's fields. */
+function failedRow({
+  queue,
+  id,
+  fields,
+}: {
+  queue: string;
+  id: string;
+  fields: JobFields;
+}): FailedRow {
+  return {
+    id,
+    name: fields.name ?? '',
+    queue,
+    failedAt: iso(fields.finishedOn),
+    attempts: attemptsOf(fields),
+    error: firstLine(fields.failedReason ?? ''),
+  };
 }
 
 export interface FailedPageRow extends FailedRow {
@@ -148,15 +158,10 @@ export async function listFailedPage(
   }
   const jobs = await readJobs(client, prefix, wanted);
   const stacks = await readStacks(client, prefix, wanted);
-  const rows = jobs.map(({ queue, id, fields }) => ({
-    id,
-    name: fields.name ?? '',
-    queue,
-    failedAt: iso(fields.finishedOn),
-    attempts: attemptsOf(fields),
-    error: firstLine(fields.failedReason ?? ''),
-    fullError: fields.failedReason ?? '',
-    stack: stacks.get(`${queue}\n${id}`) ?? null,
+  const rows = jobs.map((job) => ({
+    ...failedRow(job),
+    fullError: job.fields.failedReason ?? '',
+    stack: stacks.get(`${job.queue}\n${job.id}`) ?? null,
   }));
   return { rows, total, complete };
 }
@@ -341,64 +346,6 @@ export async function countQueues(
 }
 
 /**
- * The due time (ms) of each queue's earliest delayed job (a scheduler's next tick, a
- * retry waiting out its backoff), in one round trip; undefined for a queue with none.
- */
-export async function nextDelayedDue(
-  client: RedisClient,
-  prefix: string,
-  queues: readonly string[],
-): Promise<(number | undefined)[]> {
-  const reads = client.pipeline();
-  for (const queue of queues)
-    reads.zrange(bullKey(prefix, queue, 'delayed'), '0', '0', 'WITHSCORES');
-  const replies = (await execPipeline(reads)) as string[][];
-  return replies.map((reply) =>
-    reply[1] === undefined ? undefined : Math.floor(Number(reply[1]) / DELAYED_SCORE_FACTOR),
-  );
-}
-
-/**
- * Wakes a queue's idle consumers as a new waiting job does: BullMQ's marker with score 0
- * ends a consumer's blocking wait, and the consumer then moves every delayed job that is
- * due to the wait list before taking one.
- */
-export async function wakeConsumers(
-  client: RedisClient,
-  prefix: string,
-  queue: string,
-): Promise<void> {
-  await client.zadd(bullKey(prefix, queue, 'marker'), 0, '0');
-}
-
-/**
- * Every job scheduler of a queue and when it fires next (ms), in one read: what the sync
- * compares the file with and what `jobs list` shows, for 10,000 jobs one command, not
- * one a job.
- */
-export async function schedulersOf(
-  client: RedisClient,
-  prefix: string,
-  queue: string,
-): Promise<Map<string, number>> {
-  const flat = await client.zrange(schedulersKey(prefix, queue), '0', '-1', 'WITHSCORES');
-  const next = new Map<string, number>();
-  for (let i = 0; i < flat.length; i += 2) next.set(flat[i] as string, Number(flat[i + 1]));
-  return next;
-}
-
-/** When a job scheduler fires next (ms), or undefined when there is no such scheduler. */
-export async function schedulerNext(
-  client: RedisClient,
-  prefix: string,
-  queue: string,
-  schedulerId: string,
-): Promise<number | undefined> {
-  const score = await client.zscore(schedulersKey(prefix, queue), schedulerId);
-  return score === null ? undefined : Number(score);
-}
-
-/**
  * The listed fields of each job, in the order given; a job whose hash is gone (removed
  * between the two reads) is left out, as BullMQ's getters leave it out.
  */
@@ -422,7 +369,7 @@ async function readJobs<T extends { queue: string; id: string }>(
 }
 
 /** Runs a pipeline; its replies in order, or the first command error thrown. */
-async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
+export async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
   const results = (await pipeline.exec()) ?? [];
   return results.map(([error, reply]) => {
     if (error) throw error;

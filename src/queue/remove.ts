@@ -2,7 +2,7 @@ import { Queue, type ConnectionOptions } from 'bullmq';
 import { cleanAll } from '../maintenance/prune.js';
 import type { RedisClient } from '../redis/connection.js';
 import { bullJobKey, parseTickJobId } from '../redis/keys.js';
-import { schedulerNext } from './inspect.js';
+import { schedulerNext } from './schedulers.js';
 
 /**
  * Deleting runs (`jobs remove`, the page's *Remove*) goes through BullMQ's own scripts,

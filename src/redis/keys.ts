@@ -84,6 +84,9 @@ export function schedulersKey(prefix: string, queue: string): string {
   return bullKey(prefix, queue, 'repeat');
 }
 
+/** BullMQ's `delayed` sorted set scores a job `due ms × 0x1000 + n`: due = floor(score / this). */
+export const DELAYED_SCORE_FACTOR = 0x1000;
+
 /** BullMQ's hash of one job (`name`, `processedOn`, `ats` = attempts started, `atm` = made). */
 export function bullJobKey(prefix: string, queue: string, id: string): string {
   return bullKey(prefix, queue, id);

@@ -1,6 +1,6 @@
 import { nextCronRuns } from '../definitions/cron.js';
 import { hostSchedulerId, listHostQueues, splitHostQueue } from '../hosts/host-queues.js';
-import { schedulerNext, schedulersOf } from '../queue/inspect.js';
+import { schedulerNext, schedulersOf } from '../queue/schedulers.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { StoredDefinition } from './stored.js';
 

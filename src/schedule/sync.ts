@@ -7,7 +7,7 @@ import type { RedisClient } from '../redis/connection.js';
 import { redisNow } from '../redis/clock.js';
 import { META, metaKey } from '../redis/keys.js';
 import { hostQueuesKey, roleQueueName } from '../hosts/host-queues.js';
-import { schedulersOf } from '../queue/inspect.js';
+import { schedulersOf } from '../queue/schedulers.js';
 import { acquireLock, releaseLock } from './sync-lock.js';
 import {
   definitionsVersionKey,

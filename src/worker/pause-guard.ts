@@ -4,7 +4,7 @@ import type { RedisClient } from '../redis/connection.js';
 import { nextCronRuns } from '../definitions/cron.js';
 import type { JobDefinition } from '../definitions/types.js';
 import { findPauseWindow } from '../maintenance/pause.js';
-import { schedulerNext } from '../queue/inspect.js';
+import { schedulerNext } from '../queue/schedulers.js';
 
 /** At most this many ticks of one pause are itemised as skipped; a longer tail is not counted. */
 export const MAX_SKIPPED_TICKS = 10_000;

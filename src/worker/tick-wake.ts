@@ -1,4 +1,4 @@
-import { nextDelayedDue, wakeConsumers } from '../queue/inspect.js';
+import { nextDelayedDue, wakeConsumers } from '../queue/schedulers.js';
 import type { RedisClient } from '../redis/connection.js';
 
 /**

@@ -1,13 +1,8 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  countQueues,
-  listFailed,
-  listPending,
-  schedulerNext,
-  schedulersOf,
-} from '../../src/queue/inspect.js';
+import { countQueues, listFailed, listPending } from '../../src/queue/inspect.js';
+import { schedulerNext, schedulersOf } from '../../src/queue/schedulers.js';
 import { uniquePrefix } from '../helpers/cli.js';
 
 /**
