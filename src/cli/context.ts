@@ -5,6 +5,7 @@ import { didYouMean } from '../definitions/suggest.js';
 import { UsageError } from '../errors.js';
 import { queueNamesOf } from '../queue/queue-names.js';
 import { connectProducer, type RedisClient } from '../redis/connection.js';
+import { LazyQueues } from '../redis/lazy-queues.js';
 import { readStored, type StoredDefinition } from '../schedule/stored.js';
 
 /**
@@ -15,13 +16,15 @@ import { readStored, type StoredDefinition } from '../schedule/stored.js';
  * close() releases all of it, whatever happened.
  */
 export class CliContext {
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues: LazyQueues;
   private storedCache: Map<string, StoredDefinition> | undefined;
 
   private constructor(
     readonly settings: Readonly<Settings>,
     readonly client: RedisClient,
-  ) {}
+  ) {
+    this.queues = new LazyQueues(settings.redis, 'producer', settings.prefix);
+  }
 
   static async open(command: Command): Promise<CliContext> {
     const global = command.optsWithGlobals<{ config?: string }>();
@@ -46,27 +49,18 @@ export class CliContext {
     return queueNamesOf(this.client, this.prefix, await this.stored(), only);
   }
 
-  async queue(name: string): Promise<Queue> {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      const { openQueue } = await import('../redis/bull.js');
-      queue = openQueue(name, this.settings.redis, 'producer', { prefix: this.prefix });
-      queue.on('error', () => undefined); // surfaced by the failing call
-      this.queues.set(name, queue);
-    }
-    return queue;
+  queue(name: string): Promise<Queue> {
+    return this.queues.get(name);
   }
 
   /** The queues named (--queue), or every queue, opened as BullMQ queues. */
   async openQueues(only: readonly string[] = []): Promise<Queue[]> {
-    const queues: Queue[] = [];
-    for (const name of await this.queueNames(only)) queues.push(await this.queue(name));
-    return queues;
+    return this.queues.getAll(await this.queueNames(only));
   }
 
   async close(): Promise<void> {
     await Promise.race([
-      Promise.allSettled([...this.queues.values()].map((queue) => queue.close())),
+      this.queues.closeAll(),
       new Promise((resolve) => setTimeout(resolve, 2_000)),
     ]);
     this.client.disconnect();

@@ -5,6 +5,7 @@ import { loadDefinitions } from '../definitions/load.js';
 import { JobsClient } from '../queue/client.js';
 import { queueNamesOf } from '../queue/queue-names.js';
 import type { RedisClient } from '../redis/connection.js';
+import { LazyQueues } from '../redis/lazy-queues.js';
 import { readStored, type StoredDefinition } from '../schedule/stored.js';
 
 /**
@@ -15,14 +16,16 @@ import { readStored, type StoredDefinition } from '../schedule/stored.js';
  * at once instead of hanging, and the next one works when Redis is back.
  */
 export class WebContext {
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues: LazyQueues;
   private closing: Promise<void> | undefined;
   private enqueuer: { client: JobsClient; mtimeMs: number } | undefined;
 
   constructor(
     readonly settings: Readonly<Settings>,
     readonly client: RedisClient,
-  ) {}
+  ) {
+    this.queues = new LazyQueues(settings.redis, 'monitor', settings.prefix);
+  }
 
   get prefix(): string {
     return this.settings.prefix;
@@ -37,21 +40,12 @@ export class WebContext {
     return queueNamesOf(this.client, this.prefix, await this.stored(), only);
   }
 
-  async queue(name: string): Promise<Queue> {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      const { openQueue } = await import('../redis/bull.js');
-      queue = openQueue(name, this.settings.redis, 'monitor', { prefix: this.prefix });
-      queue.on('error', () => undefined); // surfaced by the failing call
-      this.queues.set(name, queue);
-    }
-    return queue;
+  queue(name: string): Promise<Queue> {
+    return this.queues.get(name);
   }
 
-  async openQueues(names: readonly string[]): Promise<Queue[]> {
-    const queues: Queue[] = [];
-    for (const name of names) queues.push(await this.queue(name));
-    return queues;
+  openQueues(names: readonly string[]): Promise<Queue[]> {
+    return this.queues.getAll(names);
   }
 
   /**
@@ -73,10 +67,7 @@ export class WebContext {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.race([
-        Promise.allSettled([
-          ...[...this.queues.values()].map((queue) => queue.close()),
-          this.enqueuer?.client.close(),
-        ]),
+        Promise.allSettled([this.queues.closeAll(), this.enqueuer?.client.close()]),
         new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
       ]);
       this.client.disconnect();
