@@ -1,7 +1,6 @@
-import { CommandFailedError, errorMessage, RunStoppedError, RunTimeoutError } from '../errors.js';
+import { CommandFailedError, errorMessage, RunStoppedError } from '../errors.js';
 import { parseTickJobId, tickJobId } from '../redis/keys.js';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { formatDuration } from '../definitions/duration.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
 import type { JobsEventBus, JobRef } from '../events.js';
 import type { Logger } from '../logging/logger.js';
@@ -10,9 +9,10 @@ import type { PauseGuard } from './pause-guard.js';
 import type { RunDecision, RunGuard } from './run-guard.js';
 import type { RoleDecision, RoleGuard } from './role-guard.js';
 import { runCommand } from './run-command.js';
-import { runModule } from './run-module.js';
+import { callModule, ModuleContext, moduleFailure, moduleHandler, toJson } from './run-module.js';
 import { attemptsOf } from '../queue/held-runs.js';
 import { RunAbort } from './run-abort.js';
+import { RunDeadlines } from './run-deadlines.js';
 import { JITTER_SLACK_MS, jitterOffsetMs } from './jitter.js';
 import type { RunInput } from './run-input.js';
 import { skipReason, type OperatorSwitch } from '../schedule/job-switch.js';
@@ -37,12 +37,28 @@ export interface ProcessorDeps {
    * without it a stopped run fails and `jitter` is not applied.
    */
   returnUncounted?: (job: Job, token: string, dueAt?: number) => Promise<void>;
+  /** Told as each job is taken and let go (skipped ones too), in a try/finally. */
+  hooks?: RunHooks;
 }
+
+/** The worker's bookkeeping around every job it takes (active counts, the loop watch). */
+export interface RunHooks {
+  /** `queue`: the job queue (a host or role queue reported as its job queue). */
+  taken(queue: string, job: Job, definition: JobDefinition | undefined): void;
+  released(queue: string, job: Job): void;
+}
+
+/** What the checks before a run decided: its outcome (skipped, forwarded), or run it. */
+type Admission =
+  { outcome: unknown; run?: undefined } | { run: true; jitterMs: number | undefined };
 
 /**
  * Turns a BullMQ job into a handler run: finds the definition by the job's name, enforces
  * the timeout, emits the lifecycle events and stores the summary (the return value) or
- * the failure with the output tail.
+ * the failure with the output tail. BullMQ calls `processJob` itself, and a plain run (a
+ * module job taken from its queue: no tick, no roles, no overlap or missed-run rule) goes
+ * from there to its handler in one async function, with one object for its `ctx` and
+ * one for its abort: the per-job cost that bare BullMQ is measured against.
  */
 export function createProcessor({
   definitions,
@@ -53,38 +69,110 @@ export function createProcessor({
   readSwitch,
   roleGuard,
   returnUncounted,
+  hooks,
 }: ProcessorDeps) {
   const known = [...definitions.jobs.keys()].sort().join(', ');
-
-  // Runs in progress, so a forced stop can abort them (BullMQ's own per-job signal is not
-  // asked for: the processor takes two parameters, which spares an AbortController a run).
-  const running = new Set<RunAbort>();
+  // Runs in progress and their timeouts, so a timeout or a forced stop can abort them
+  // (BullMQ's own per-job signal is not asked for: the processor takes two parameters,
+  // which spares an AbortController a run).
+  const deadlines = new RunDeadlines();
+  // A host's own queue (`default@web-1`, runOn: all) is reported as its job queue, so
+  // metric labels stay bounded by the definitions; the job id names the host.
+  const baseQueues = new Map<string, string>();
+  const baseQueue = (name: string): string => {
+    let base = baseQueues.get(name);
+    if (base === undefined) {
+      base = splitHostQueue(name).base;
+      baseQueues.set(name, base);
+    }
+    return base;
+  };
 
   async function processJob(job: Job, token?: string): Promise<unknown> {
-    // A host's own queue (`default@web-1`, runOn: all) is reported as its job queue, so
-    // metric labels stay bounded by the definitions; the job id names the host.
-    const queue = splitHostQueue(job.queueName).base;
-    const ref: JobRef = {
-      queue,
-      name: job.name,
-      id: job.id ?? '',
-      attempt: attemptOf(job),
-    };
+    const queue = baseQueue(job.queueName);
+    const definition = definitions.jobs.get(job.name);
+    const ref: JobRef = { queue, name: job.name, id: job.id ?? '', attempt: attemptOf(job) };
+    hooks?.taken(queue, job, definition);
+    let lease: { release(): Promise<void> } | undefined;
+    try {
+      const tick = scheduledTime(job);
+      let jitterMs: number | undefined;
+      if (tick !== undefined || job.repeatJobKey || hasRoles(definition)) {
+        const admission = await admit(job, token, ref, definition, tick);
+        if (!admission.run) return admission.outcome;
+        jitterMs = admission.jitterMs;
+      }
+      // Every start counts as an attempt (SPEC §5), also one whose worker vanished before
+      // it could say how it ended (BullMQ's stalled check then hands the job out again). A
+      // job retried by hand after it failed (its starts all ended) runs, as it was asked to.
+      const attempts = attemptsOf(job);
+      if (ref.attempt > attempts && ref.attempt - 1 - job.attemptsMade > 0) {
+        return failUnstarted(
+          ref,
+          new UnrecoverableError(
+            `not started again: all ${attempts} of its attempts were started, and the last one ended without a result (its worker process died or its host vanished)`,
+          ),
+          false,
+        );
+      }
+      // Most jobs have neither rule: they run at once, with no await and no lease.
+      if (definition?.enabled && runGuard && hasRunRules(definition)) {
+        let decision: RunDecision;
+        try {
+          decision = await runGuard.decide(job, definition);
+        } catch (error) {
+          // The overlap or missed-run check could not reach Redis: a failed run, counted as one.
+          const message = `could not check the overlap and missed-run rules: ${errorMessage(error)}`;
+          return failUnstarted(ref, new Error(message, { cause: error }), ref.attempt < attempts);
+        }
+        if (!decision.run) {
+          bus.emit('job:skipped', { ...ref, reason: decision.reason });
+          return { skipped: 1, reason: decision.reason };
+        }
+        lease = decision.lease;
+      }
+      return await runJob(
+        job,
+        token,
+        ref,
+        definition,
+        ref.attempt === 1 ? tick : undefined,
+        jitterMs,
+      );
+    } finally {
+      try {
+        if (lease) await lease.release();
+      } finally {
+        hooks?.released(queue, job);
+      }
+    }
+  }
+
+  /**
+   * The checks a scheduler's tick, or a job with roles, passes before it runs: a pause,
+   * its jitter, the operator's switch, its roles.
+   */
+  async function admit(
+    job: Job,
+    token: string | undefined,
+    ref: JobRef,
+    definition: JobDefinition | undefined,
+    tick: number | undefined,
+  ): Promise<Admission> {
     // Only a scheduler's tick can fall in a pause: other jobs skip the check (and its await).
     const skipped = job.repeatJobKey
       ? await findSkippedTicks(pauseGuard, job, definitions)
       : undefined;
     if (skipped) {
-      for (const tick of skipped) {
-        const id = tickJobId(job.repeatJobKey ?? '', tick);
+      for (const skippedTick of skipped) {
+        const id = tickJobId(job.repeatJobKey ?? '', skippedTick);
         bus.emit('job:skipped', { ...ref, id, reason: 'queue paused' });
       }
-      return { skipped: skipped.length, reason: 'queue paused' };
+      return { outcome: { skipped: skipped.length, reason: 'queue paused' } };
     }
-    const definition = definitions.jobs.get(job.name);
-    const jitterMs = jitterOf(job, definition);
-    if (jitterMs !== undefined && token && returnUncounted) {
-      const startAt = (scheduledTime(job) as number) + jitterMs;
+    const jitterMs = jitterOf(job, definition, tick);
+    if (jitterMs !== undefined && tick !== undefined && token && returnUncounted) {
+      const startAt = tick + jitterMs;
       if (Date.now() < startAt - JITTER_SLACK_MS) {
         // Taken at its due time, which made BullMQ create the next tick; now it waits
         // for its own start, this take not counted as an attempt.
@@ -94,7 +182,7 @@ export function createProcessor({
     }
     // Only scheduler ticks (a retry of one included) obey the switch, after their jitter
     // wait and before a role hand-over; other runs were asked for by someone, and pay no read.
-    if (readSwitch && scheduledTime(job) !== undefined) {
+    if (readSwitch && tick !== undefined) {
       let operatorSwitch: OperatorSwitch | undefined;
       try {
         operatorSwitch = await readSwitch(job.name);
@@ -110,10 +198,10 @@ export function createProcessor({
       if (operatorSwitch) {
         const reason = skipReason(operatorSwitch.reason);
         bus.emit('job:skipped', { ...ref, reason });
-        return { skipped: 1, reason };
+        return { outcome: { skipped: 1, reason } };
       }
     }
-    if (definition?.enabled && definition.roles.length > 0 && roleGuard) {
+    if (definition && hasRoles(definition) && roleGuard) {
       let roles: RoleDecision;
       try {
         roles = await roleGuard.decide(job, definition);
@@ -127,50 +215,15 @@ export function createProcessor({
       }
       if (roles.action === 'skip') {
         bus.emit('job:skipped', { ...ref, reason: roles.reason });
-        return { skipped: 1, reason: roles.reason };
+        return { outcome: { skipped: 1, reason: roles.reason } };
       }
       if (roles.action === 'forward') {
         // Not a run: the tick's run is the forwarded job's, recorded where it runs.
         await roleGuard.forward(job, roles.queue);
-        return { forwarded: roles.queue };
+        return { outcome: { forwarded: roles.queue } };
       }
     }
-    // Every start counts as an attempt (SPEC §5), also one whose worker vanished before it
-    // could say how it ended (BullMQ's stalled check then hands the job out again). A job
-    // retried by hand after it failed (its starts all ended) runs, as it was asked to.
-    const attempts = attemptsOf(job);
-    const lostStarts = ref.attempt - 1 - job.attemptsMade;
-    if (ref.attempt > attempts && lostStarts > 0) {
-      return failUnstarted(
-        ref,
-        new UnrecoverableError(
-          `not started again: all ${attempts} of its attempts were started, and the last one ended without a result (its worker process died or its host vanished)`,
-        ),
-        false,
-      );
-    }
-    // Most jobs have neither rule: they run at once, with no await and no lease.
-    if (!definition?.enabled || !runGuard || !hasRunRules(definition))
-      return runJob(job, token, ref, definition, jitterMs);
-    let decision: RunDecision;
-    try {
-      decision = await runGuard.decide(job, definition);
-    } catch (error) {
-      // The overlap or missed-run check could not reach Redis: a failed run, counted as one.
-      const message = `could not check the overlap and missed-run rules: ${errorMessage(error)}`;
-      return failUnstarted(ref, new Error(message, { cause: error }), ref.attempt < attempts);
-    }
-    if (!decision.run) {
-      bus.emit('job:skipped', { ...ref, reason: decision.reason });
-      return { skipped: 1, reason: decision.reason };
-    }
-    const lease = decision.lease;
-    if (!lease) return runJob(job, token, ref, definition, jitterMs);
-    try {
-      return await runJob(job, token, ref, definition, jitterMs);
-    } finally {
-      await lease.release();
-    }
+    return { run: true, jitterMs };
   }
 
   /** A run that fails before its handler starts: still a start and a failure, in that order. */
@@ -181,71 +234,87 @@ export function createProcessor({
     throw error;
   }
 
+  /** A started run failed: say so, and throw its error on to BullMQ. */
+  function runFailed(job: Job, ref: JobRef, startedAt: number, error: unknown): never {
+    bus.emit('job:failed', {
+      ...ref,
+      durationMs: Date.now() - startedAt,
+      error: error instanceof Error ? error.message : String(error),
+      willRetry: !(error instanceof UnrecoverableError) && ref.attempt < attemptsOf(job),
+    });
+    throw error;
+  }
+
   async function runJob(
     job: Job,
     token: string | undefined,
     ref: JobRef,
     definition: JobDefinition | undefined,
+    scheduledAt: number | undefined,
     jitterMs: number | undefined,
   ): Promise<unknown> {
     const startedAt = Date.now();
-    const scheduledAt = ref.attempt === 1 ? scheduledTime(job) : undefined;
+    // Every field set, in one order: the listeners see one shape of event.
     bus.emit('job:started', {
-      ...ref,
+      queue: ref.queue,
+      name: ref.name,
+      id: ref.id,
+      attempt: ref.attempt,
       startedAt,
       scheduledAt,
-      ...(scheduledAt !== undefined && jitterMs !== undefined ? { jitterMs } : {}),
+      jitterMs: scheduledAt === undefined ? undefined : jitterMs,
     });
-    const finish = (error: unknown): never => {
-      const durationMs = Date.now() - startedAt;
-      const message = error instanceof Error ? error.message : String(error);
-      const unrecoverable = error instanceof UnrecoverableError;
-      bus.emit('job:failed', {
-        ...ref,
-        durationMs,
-        error: message,
-        willRetry: !unrecoverable && ref.attempt < attemptsOf(job),
-      });
-      throw error;
-    };
-
     if (!definition) {
-      return finish(
+      return runFailed(
+        job,
+        ref,
+        startedAt,
         new UnrecoverableError(
           `no job named '${job.name}' in ${definitions.file}; known jobs: ${known || 'none'}`,
         ),
       );
     }
     if (!definition.enabled) {
-      return finish(new UnrecoverableError(`job '${job.name}' is disabled in ${definitions.file}`));
+      const error = new UnrecoverableError(`job '${job.name}' is disabled in ${definitions.file}`);
+      return runFailed(job, ref, startedAt, error);
     }
     if (definition.queue !== ref.queue) {
-      return finish(
-        new UnrecoverableError(
-          `job '${job.name}' belongs to queue '${definition.queue}', not '${job.queueName}'`,
-        ),
+      const error = new UnrecoverableError(
+        `job '${job.name}' belongs to queue '${definition.queue}', not '${job.queueName}'`,
       );
+      return runFailed(job, ref, startedAt, error);
     }
 
-    const abort = new RunAbort();
-    running.add(abort);
-    const timer = setTimeout(
-      () =>
-        abort.abort(
-          new RunTimeoutError(
-            `timed out after ${formatDuration(definition.timeoutMs)} (the job's timeout)`,
-          ),
-        ),
-      definition.timeoutMs,
-    );
-
-    const input = new JobRunInput(job, ref, abort, log, bus);
+    const abort = new RunAbort(startedAt + definition.timeoutMs, definition.timeoutMs);
+    deadlines.add(abort);
     try {
-      const summary =
-        definition.handler.kind === 'command'
-          ? await runCommand(definition.handler, input)
-          : await runModule(definition.handler, input);
-      bus.emit('job:completed', { ...ref, durationMs: Date.now() - startedAt, summary });
+      const handler = definition.handler;
+      let summary: unknown;
+      if (handler.kind === 'module') {
+        const loaded = moduleHandler(handler);
+        const run = typeof loaded === 'function' ? loaded : await loaded;
+        try {
+          const result = callModule(
+            run,
+            new ModuleContext(job, ref.id, ref.attempt, abort, log),
+            abort,
+          );
+          summary = result instanceof Promise ? await result : result;
+        } catch (error) {
+          throw moduleFailure(handler, abort, error);
+        }
+        summary = toJson(summary, handler);
+      } else {
+        summary = await runCommand(handler, new JobRunInput(job, ref, abort, log, bus));
+      }
+      bus.emit('job:completed', {
+        queue: ref.queue,
+        name: ref.name,
+        id: ref.id,
+        attempt: ref.attempt,
+        durationMs: Date.now() - startedAt,
+        summary,
+      });
       return summary;
     } catch (error) {
       if (error instanceof CommandFailedError) {
@@ -257,21 +326,25 @@ export function createProcessor({
         bus.emit('job:returned', { ...ref, reason: 'worker stopped' });
         throw new DelayedError();
       }
-      return finish(error);
+      return runFailed(job, ref, startedAt, error);
     } finally {
-      clearTimeout(timer);
-      running.delete(abort);
+      deadlines.delete(abort);
     }
   }
 
   /** A forced stop: abort every run in progress; each goes back to the queue. */
   function abortAll(): void {
-    for (const abort of running) {
-      abort.abort(new RunStoppedError('stopped: the worker shut down before the run finished'));
-    }
+    deadlines.abortAll(
+      () => new RunStoppedError('stopped: the worker shut down before the run finished'),
+    );
   }
 
   return Object.assign(processJob, { abortAll });
+}
+
+/** Whether the job has `roles`, which a role guard decides on before it runs here. */
+function hasRoles(definition: JobDefinition | undefined): boolean {
+  return definition !== undefined && definition.enabled && definition.roles.length > 0;
 }
 
 /** Whether RunGuard has anything to check for this job: `missed: skip` or `overlap: forbid`. */
@@ -336,9 +409,12 @@ class JobRunInput implements RunInput {
  * This tick's jitter, when its job has one and this is the tick's first try (a retry
  * starts when its backoff says, a run recovered after a crash at once).
  */
-function jitterOf(job: Job, definition: JobDefinition | undefined): number | undefined {
-  if (!definition?.jitterMs || job.attemptsMade > 0) return undefined;
-  if (scheduledTime(job) === undefined) return undefined;
+function jitterOf(
+  job: Job,
+  definition: JobDefinition | undefined,
+  tick: number | undefined,
+): number | undefined {
+  if (!definition?.jitterMs || job.attemptsMade > 0 || tick === undefined) return undefined;
   return jitterOffsetMs(job.id as string, definition.jitterMs);
 }
 

@@ -1,12 +1,24 @@
 /**
  * What ends a run early: its timeout or a forced stop. Lighter than an AbortController
  * per run (which costs Node more than the rest of a no-op run): the AbortSignal handed to
- * a module is made only when the handler reads `ctx.signal`.
+ * a module is made only when the handler reads `ctx.signal`. Its timeout is not a timer
+ * of its own: RunDeadlines (run-deadlines.ts) keeps one timer for all runs.
  */
 export class RunAbort {
   private controller: AbortController | undefined;
-  private listeners: ((reason: Error) => void)[] = [];
+  /** Most runs have one listener (the module race, or the command's kill): no array. */
+  private listener: ((reason: Error) => void) | undefined;
+  private more: ((reason: Error) => void)[] | undefined;
   reason: Error | undefined;
+
+  /**
+   * @param deadline when the run times out (ms since the epoch)
+   * @param timeoutMs the job's timeout, for the message
+   */
+  constructor(
+    readonly deadline = Infinity,
+    readonly timeoutMs = Infinity,
+  ) {}
 
   get aborted(): boolean {
     return this.reason !== undefined;
@@ -24,9 +36,12 @@ export class RunAbort {
     if (this.reason) return;
     this.reason = reason;
     this.controller?.abort(reason);
-    const listeners = this.listeners;
-    this.listeners = [];
-    for (const listener of listeners) listener(reason);
+    const first = this.listener;
+    const more = this.more;
+    this.listener = undefined;
+    this.more = undefined;
+    first?.(reason);
+    if (more) for (const listener of more) listener(reason);
   }
 
   /** Calls `listener` once on abort (at once if already aborted); returns its remover. */
@@ -35,9 +50,15 @@ export class RunAbort {
       listener(this.reason);
       return () => undefined;
     }
-    this.listeners.push(listener);
+    if (!this.listener) {
+      this.listener = listener;
+      return () => {
+        if (this.listener === listener) this.listener = undefined;
+      };
+    }
+    (this.more ??= []).push(listener);
     return () => {
-      this.listeners = this.listeners.filter((entry) => entry !== listener);
+      this.more = this.more?.filter((entry) => entry !== listener);
     };
   }
 }

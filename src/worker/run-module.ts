@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Handler } from '../definitions/types.js';
 import type { Logger } from '../logging/logger.js';
-import type { RunInput } from './run-input.js';
+import type { RunAbort } from './run-abort.js';
 
 /** What a module handler's default export receives (SPEC §3). */
 export interface JobContext<Data = unknown> {
@@ -20,13 +20,18 @@ export type JobHandler<Data = unknown, Summary = unknown> = (
   ctx: JobContext<Data>,
 ) => Summary | Promise<Summary>;
 
-type ModuleHandler = Extract<Handler, { kind: 'module' }>;
+export type ModuleHandler = Extract<Handler, { kind: 'module' }>;
 
 const loading = new Map<string, Promise<JobHandler>>();
 /** Handlers once imported: a run of a loaded module does not await its import again. */
 const loaded = new Map<string, JobHandler>();
 
-function loadHandler(path: string): Promise<JobHandler> {
+/** The module's default export: at once when it was imported before, else its import. */
+export function moduleHandler(handler: ModuleHandler): JobHandler | Promise<JobHandler> {
+  return loaded.get(handler.path) ?? importHandler(handler.path);
+}
+
+function importHandler(path: string): Promise<JobHandler> {
   let handler = loading.get(path);
   if (!handler) {
     handler = import(pathToFileURL(path).href).then((module: { default?: unknown }) => {
@@ -41,24 +46,22 @@ function loadHandler(path: string): Promise<JobHandler> {
 }
 
 /**
- * Runs a module job in this process. A handler that ignores `signal` cannot be stopped
- * from outside; the run still fails at its timeout and the worker moves on.
+ * Calls a module's handler. A synchronous result comes back as it is; an asynchronous one
+ * is raced with the run's abort in one promise, settled by whichever comes first, so a
+ * handler that ignores `signal` still fails at its timeout and the worker moves on. The
+ * processor awaits what this returns (no async layer of its own) and turns a throw into
+ * the run's failure with `moduleFailure`.
  */
-export async function runModule(handler: ModuleHandler, input: RunInput): Promise<unknown> {
-  const run = loaded.get(handler.path) ?? (await loadHandler(handler.path));
-  const context = new ModuleContext(input);
-  let summary: unknown;
-  try {
-    // Called directly (a throw is caught here as a rejection would be); an asynchronous
-    // result is raced with the run's abort in one promise, settled by whichever comes first.
-    summary = run(context);
-    if (isThenable(summary)) summary = await untilSettledOrAborted(summary, input.abort);
-  } catch (error) {
-    if (input.abort.reason) throw input.abort.reason;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`module ${handler.spec} threw: ${message}`, { cause: error });
-  }
-  return toJson(summary, handler.spec);
+export function callModule(run: JobHandler, context: JobContext, abort: RunAbort): unknown {
+  const summary = run(context);
+  return isThenable(summary) ? untilSettledOrAborted(summary, abort) : summary;
+}
+
+/** Why a module's run failed: its abort (timeout, stop) if it had one, else what it threw. */
+export function moduleFailure(handler: ModuleHandler, abort: RunAbort, error: unknown): Error {
+  if (abort.reason) return abort.reason;
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`module ${handler.spec} threw: ${message}`, { cause: error });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -69,10 +72,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function untilSettledOrAborted(
-  result: PromiseLike<unknown>,
-  abort: RunInput['abort'],
-): Promise<unknown> {
+function untilSettledOrAborted(result: PromiseLike<unknown>, abort: RunAbort): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const stopListening = abort.onAbort(reject);
     result.then(
@@ -88,39 +88,56 @@ function untilSettledOrAborted(
   });
 }
 
-/**
- * The `ctx` a handler receives. A class with the getters on its prototype: an object
- * literal with getters becomes a dictionary per run in V8 (kilobytes each). `signal` and
- * `log` are getters, so the AbortSignal and the child logger are made only when read.
- */
-class ModuleContext implements JobContext {
+/** The part of a BullMQ job a context reads: its name and data, and where progress goes. */
+export interface ContextJob {
   readonly name: string;
-  readonly id: string;
   readonly data: unknown;
-  readonly attempt: number;
-  readonly #input: RunInput;
+  updateProgress(value: number | object): Promise<void>;
+}
 
-  constructor(input: RunInput) {
-    this.name = input.name;
-    this.id = input.id;
-    this.data = input.data;
-    this.attempt = input.attempt;
-    this.#input = input;
+/**
+ * The `ctx` a handler receives, the one object a module run adds. A class with the
+ * getters on its prototype: an object literal with getters becomes a dictionary per run
+ * in V8 (kilobytes each). `signal` and `log` are getters, so the AbortSignal and the
+ * child logger are made only when read; what it holds for them is private.
+ */
+export class ModuleContext implements JobContext {
+  readonly name: string;
+  readonly data: unknown;
+  readonly #job: ContextJob;
+  readonly #abort: RunAbort;
+  readonly #parentLog: Logger;
+  #log: Logger | undefined;
+
+  constructor(
+    job: ContextJob,
+    readonly id: string,
+    readonly attempt: number,
+    abort: RunAbort,
+    parentLog: Logger,
+  ) {
+    this.name = job.name;
+    this.data = job.data;
+    this.#job = job;
+    this.#abort = abort;
+    this.#parentLog = parentLog;
   }
 
   get signal(): AbortSignal {
-    return this.#input.abort.signal;
+    return this.#abort.signal;
   }
 
   get log(): Logger {
-    return this.#input.log;
+    this.#log ??= this.#parentLog.child({ job: this.name, id: this.id });
+    return this.#log;
   }
 
   // An own function, so `const { progress } = ctx` still works.
-  readonly progress = (value: number | object): Promise<void> => this.#input.progress(value);
+  readonly progress = (value: number | object): Promise<void> => this.#job.updateProgress(value);
 }
 
-function toJson(summary: unknown, spec: string): unknown {
+/** The summary as JSON keeps it (SPEC §3: a module's return value is the run's summary). */
+export function toJson(summary: unknown, handler: ModuleHandler): unknown {
   if (summary === undefined || summary === null) return null;
   // What JSON keeps as it is: no round trip (most handlers return nothing or a scalar).
   if (typeof summary === 'string' || typeof summary === 'boolean') return summary;
@@ -129,7 +146,7 @@ function toJson(summary: unknown, spec: string): unknown {
     return JSON.parse(JSON.stringify(summary)) as unknown;
   } catch (error) {
     throw new Error(
-      `module ${spec} returned a summary that is not JSON-serialisable: ${(error as Error).message}`,
+      `module ${handler.spec} returned a summary that is not JSON-serialisable: ${(error as Error).message}`,
     );
   }
 }

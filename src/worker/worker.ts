@@ -1,4 +1,4 @@
-import type { Job, Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import { returnRun } from '../queue/held-runs.js';
 import type { RedisTarget } from '../config/settings.js';
 import { splitHostQueue, withHostQueues } from '../hosts/host-queues.js';
@@ -11,7 +11,7 @@ import type { Logger } from '../logging/logger.js';
 import type { PauseGuard } from './pause-guard.js';
 import type { RunGuard } from './run-guard.js';
 import type { RoleGuard } from './role-guard.js';
-import { createProcessor, type ProcessorDeps } from './processor.js';
+import { createProcessor, type ProcessorDeps, type RunHooks } from './processor.js';
 import type { EventLoopWatch } from './event-loop-watch.js';
 import { Watchdog, type QueueActivity } from './watchdog.js';
 import { TickWake } from './tick-wake.js';
@@ -88,6 +88,7 @@ export class JobsWorker {
   constructor(private readonly options: JobsWorkerOptions) {
     this.processor = createProcessor({
       ...options,
+      hooks: this.hooks,
       returnUncounted: options.client
         ? (job, token, dueAt) =>
             returnRun(options.client as RedisClient, options.prefix, job, token, dueAt)
@@ -130,27 +131,28 @@ export class JobsWorker {
   }
 
   /**
-   * Runs one job, keeping the active counts. Kept here in a try/finally, by the code that
-   * runs the job, never derived from events: a missing event must not skew them.
+   * Around every job the processor takes: the active counts, kept by the code that runs
+   * the job (in its try/finally), never derived from events: a missing event must not
+   * skew them.
    */
-  private readonly run = async (job: Job, token?: string): Promise<unknown> => {
-    const activity = this.queueActivity(job.queueName);
-    const watch = this.options.loopWatch;
-    const runId = watch ? `${job.queueName}:${job.id}` : '';
-    this.active++;
-    activity.active++;
-    activity.lastStartAt = Date.now();
-    const timeoutMs = watch && this.options.definitions.jobs.get(job.name)?.timeoutMs;
-    if (watch && timeoutMs) watch.runStarted(runId, activity.lastStartAt + timeoutMs);
-    // BullMQ made this scheduler's next tick as it handed this one out: time its wake-up.
-    if (job.repeatJobKey) this.tickWake?.refresh();
-    try {
-      return await this.processor(job, token);
-    } finally {
+  private readonly hooks: RunHooks = {
+    taken: (queue, job, definition) => {
+      const activity = this.queueActivity(queue);
+      this.active++;
+      activity.active++;
+      activity.lastStartAt = Date.now();
+      const watch = this.options.loopWatch;
+      if (watch && definition) {
+        watch.runStarted(`${job.queueName}:${job.id}`, activity.lastStartAt + definition.timeoutMs);
+      }
+      // BullMQ made this scheduler's next tick as it handed this one out: time its wake-up.
+      if (job.repeatJobKey) this.tickWake?.refresh();
+    },
+    released: (queue, job) => {
       this.active--;
-      activity.active--;
-      if (watch) watch.runEnded(runId);
-    }
+      this.queueActivity(queue).active--;
+      this.options.loopWatch?.runEnded(`${job.queueName}:${job.id}`);
+    },
   };
 
   private announceConsumers(): void {
@@ -162,7 +164,7 @@ export class JobsWorker {
   }
 
   private createWorker(queue: string): Worker {
-    const worker = openWorker(queue, this.run, this.options.target, {
+    const worker = openWorker(queue, this.processor, this.options.target, {
       prefix: this.options.prefix,
       concurrency: this.options.concurrency,
       lockDuration: LOCK_DURATION_MS,
@@ -188,8 +190,10 @@ export class JobsWorker {
 
   private queueActivity(name: string): QueueActivity {
     // Runs of a host's own queue (`default@web-1`) are reported under their job queue.
+    let activity = this.activity.get(name);
+    if (activity) return activity;
     const queue = splitHostQueue(name).base;
-    let activity = this.activity.get(queue);
+    activity = this.activity.get(queue);
     if (!activity) {
       activity = { active: 0, lastStartAt: Date.now() };
       this.activity.set(queue, activity);
