@@ -1,4 +1,4 @@
-import { ENVIRONMENT, type EnvName } from '../config/settings.js';
+import { ENVIRONMENT, shownDefault, type EnvName } from '../config/environment.js';
 
 /** Where Redis is and under which prefix; every command that talks to Redis reads these. */
 const REDIS_ENV: readonly EnvName[] = [
@@ -72,7 +72,8 @@ export function environmentHelp(command: CommandName): string {
   names.sort((a, b) => order.indexOf(a) - order.indexOf(b));
   const width = Math.max(...names.map((name) => name.length));
   const lines = names.map((name) => {
-    const [fallback, meaning] = ENVIRONMENT[name];
+    const fallback = shownDefault(name);
+    const meaning = ENVIRONMENT[name].help;
     return `  ${name.padEnd(width)}  ${meaning}${fallback ? ` (default: ${fallback})` : ''}`;
   });
   return `\nEnvironment (read from .env, then the environment; flags win):\n${lines.join('\n')}\n`;

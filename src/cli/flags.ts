@@ -3,13 +3,13 @@ import {
   checkMetricsAddr,
   checkWholeNumber,
   type Checked,
-} from '../config/settings.js';
+} from '../config/checks.js';
 import { UsageError } from '../errors.js';
 
 /**
  * Parsers of flag values for commander. A value that does not parse is a usage error
  * (exit 2) in the same words as the variable it overrides (where that is a configuration
- * error, 78): the checks are settings.ts's. They throw our UsageError rather than
+ * error, 78): the checks are config/checks.ts's. They throw our UsageError rather than
  * commander's InvalidArgumentError, whose message commander would rewrap in its own words.
  */
 function flagParser<T>(

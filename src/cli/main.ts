@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { ConfigError, EnvironmentError, EXIT, JobsError } from '../errors.js';
+import { ENVIRONMENT, readLogLevel } from '../config/environment.js';
 import { loadDotenvOnce } from '../config/settings.js';
 import { holdStopSignals } from '../process/signals.js';
 import { sayEvictionWarningOnce } from './bullmq-warnings.js';
@@ -59,7 +60,10 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   const program = new Command('jobs')
     .description('Run background jobs on cron and interval schedules, with a worker pool on Redis.')
     .version(version)
-    .option('--config <file>', 'the definitions file (env JOBS_CONFIG, default ./jobs.yaml)')
+    .option(
+      '--config <file>',
+      `the definitions file (env JOBS_CONFIG, default ${ENVIRONMENT.JOBS_CONFIG.default})`,
+    )
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput(QUIET_ERRORS);
@@ -107,7 +111,8 @@ function exitCodeFor(error: unknown): number {
     if (error.code !== 'commander.help') process.stderr.write(`jobs: ${commanderLine(error)}\n`);
     return EXIT.usage;
   }
-  const debug = process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace';
+  const level = readLogLevel();
+  const debug = level === 'debug' || level === 'trace';
   if (error instanceof EnvironmentError) {
     process.stderr.write(error.problems.map((problem) => `jobs: ${problem}\n`).join(''));
     return error.exitCode;

@@ -19,7 +19,7 @@ export function roleQueueName(queue: string, roles: readonly string[]): string {
  * `runOn: all` jobs run on every live host. Each host has its own BullMQ queue per job
  * queue, `<queue>@<host>`, which only that host's workers consume, and one job scheduler
  * per job there, `<name>@<host>`. Queue names may not hold '@' (definitions/schema.ts)
- * and host ids may not either (config/settings.ts), so the split is unambiguous.
+ * and host ids may not either (config/checks.ts), so the split is unambiguous.
  */
 const HOST_SEPARATOR = '@';
 

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { logFormat } from '../config/environment.js';
 
 export type { Logger };
 
@@ -10,7 +11,7 @@ export type { Logger };
  */
 export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
   const options = { level, base: { pid: process.pid, ...bindings } };
-  if (process.stdout.isTTY && process.env.JOBS_LOG_FORMAT !== 'json') {
+  if (process.stdout.isTTY && logFormat() !== 'json') {
     return pino(
       options,
       pretty({
