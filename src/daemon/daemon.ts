@@ -24,6 +24,7 @@ import { syncSchedules } from '../schedule/sync.js';
 import { recordRuns, type RunRecorder } from '../runs/recorder.js';
 import { Liveness } from './liveness.js';
 import { WorkerPool } from './pool.js';
+import { closeWithin } from '../process/deadline.js';
 import { RunRecovery } from './run-recovery.js';
 import { runStopSteps, STOP_STEP_TIMEOUT_MS } from './stop-steps.js';
 
@@ -353,11 +354,9 @@ export class Daemon {
 
   private async closeClient(): Promise<void> {
     if (!this.client) return;
-    await Promise.race([
-      this.client.quit().catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, 2_000)),
-    ]);
-    this.client.disconnect();
+    const client = this.client;
+    await closeWithin(2_000, () => client.quit());
+    client.disconnect();
   }
 }
 

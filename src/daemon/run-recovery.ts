@@ -2,6 +2,7 @@ import { Job, type Queue } from 'bullmq';
 import { formatDuration } from '../definitions/duration.js';
 import type { JobsEventBus } from '../events.js';
 import { splitHostQueue } from '../hosts/host-queues.js';
+import { withDeadline } from '../process/deadline.js';
 import {
   extendHeldRun,
   failHeldRun,
@@ -142,17 +143,6 @@ export function describeLostRun(
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new Error(
-            `run recovery did not finish within ${formatDuration(ms)} (Redis slow or away)`,
-          ),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  const message = `run recovery did not finish within ${formatDuration(ms)} (Redis slow or away)`;
+  return withDeadline(promise, ms, message);
 }

@@ -6,6 +6,7 @@ import { didYouMean } from '../definitions/suggest.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
 import { RedisUnavailableError, UsageError } from '../errors.js';
 import { openQueue } from '../redis/bull.js';
+import { closeWithin } from '../process/deadline.js';
 import { roleQueueName } from '../hosts/host-queues.js';
 import { describeTarget, type RedisClient } from '../redis/connection.js';
 import { refuseIfDisabled } from '../schedule/job-switch.js';
@@ -119,10 +120,7 @@ export class JobsClient {
     const queues = [...this.queues.values()];
     this.queues.clear();
     // close() can wait for a Redis that went away: never let that hang the caller.
-    await Promise.race([
-      Promise.allSettled(queues.map((queue) => queue.close())),
-      new Promise((resolve) => setTimeout(resolve, 2_000)),
-    ]);
+    await closeWithin(2_000, ...queues.map((queue) => () => queue.close()));
   }
 }
 
