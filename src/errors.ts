@@ -81,6 +81,11 @@ export function errorMessage(error: unknown): string {
   return String(error);
 }
 
+/** An error's first line: what a listing or a one-line message shows of it. */
+export function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
+}
+
 /** A run's timeout fired: the run fails (its AbortSignal carries this). */
 export class RunTimeoutError extends JobsError {
   constructor(message: string) {
