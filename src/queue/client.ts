@@ -8,9 +8,8 @@ import { RedisUnavailableError, UsageError } from '../errors.js';
 import { openQueue } from '../redis/bull.js';
 import { closeWithin } from '../process/deadline.js';
 import { roleQueueName } from '../hosts/host-queues.js';
-import { describeTarget, type RedisClient } from '../redis/connection.js';
+import { describeTarget, refuseWithoutRedis, type RedisClient } from '../redis/connection.js';
 import { refuseIfDisabled } from '../schedule/job-switch.js';
-import { existsSync } from 'node:fs';
 import { runOptions } from '../schedule/job-options.js';
 
 export interface EnqueueOptions {
@@ -43,11 +42,7 @@ export class JobsClient {
 
   static async open(options: { config?: string } = {}): Promise<JobsClient> {
     const settings = loadSettings({ config: options.config });
-    if (!settings.redis.url && settings.redis.socket && !existsSync(settings.redis.socket)) {
-      throw new RedisUnavailableError(
-        `no Redis: REDIS_URL is not set and no embedded redis-server runs here (${settings.redis.socket}); set REDIS_URL or run \`jobs start\` in this directory`,
-      );
-    }
+    refuseWithoutRedis(settings.redis);
     return new JobsClient(settings, await loadDefinitions(settings.configPath));
   }
 
