@@ -1,4 +1,3 @@
-import type { Queue } from 'bullmq';
 import { childEnvironment, type RecycleSettings, type Settings } from '../config/settings.js';
 import { loadDefinitions } from '../definitions/load.js';
 import { Heartbeat, removeHeartbeat, type WorkerSummary } from '../heartbeat/heartbeat.js';
@@ -12,7 +11,7 @@ import type { Logger } from '../logging/logger.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { MetricsServer, parseAddress } from '../metrics/server.js';
 import type { WebHandler } from '../web/listener.js';
-import { openQueue } from '../redis/bull.js';
+import { LazyQueues } from '../redis/lazy-queues.js';
 import { describeTarget, openMonitorConnection, type RedisClient } from '../redis/connection.js';
 import { DataLossWatch } from '../redis/data-loss.js';
 import { EmbeddedRedis } from '../redis/embedded.js';
@@ -59,13 +58,17 @@ export class Daemon {
   private dataLoss: DataLossWatch | undefined;
   /** Aborts the start-up's waits (the sync lock) when a stop comes during start. */
   private readonly startAbort = new AbortController();
-  private readonly queues = new Map<string, Queue>();
+  /** The queues pruning and run recovery change; Redis errors are the daemon client's to report. */
+  private readonly queues: LazyQueues;
   private stopping: Promise<void> | undefined;
   private resolveStopped: () => void = () => undefined;
   /** Resolves once the daemon has stopped (after a signal or stop()). */
   readonly stopped: Promise<void> = new Promise((resolve) => (this.resolveStopped = resolve));
 
-  constructor(private readonly options: DaemonOptions) {}
+  constructor(private readonly options: DaemonOptions) {
+    const { redis, prefix } = options.settings;
+    this.queues = new LazyQueues(redis, 'worker', prefix);
+  }
 
   async start(): Promise<void> {
     const { settings, bus } = this.options;
@@ -129,7 +132,7 @@ export class Daemon {
     this.recovery = new RunRecovery({
       client,
       prefix: settings.prefix,
-      queue: (name) => this.queue(name),
+      queue: (name) => this.queues.get(name),
       bus,
       onError: (error) =>
         this.options.log.error({ error: error.message }, "could not recover a worker's runs"),
@@ -281,7 +284,7 @@ export class Daemon {
   private startPruner(): void {
     const { settings, bus, log } = this.options;
     this.pruner = new Pruner({
-      queues: () => queueNames(this.definitions).map((name) => this.queue(name)),
+      queues: () => this.queues.getAll(queueNames(this.definitions)),
       ages: { failedMs: settings.failedRetentionMs, completedMs: settings.completedRetentionMs },
       onPruned: (results) => {
         for (const result of results)
@@ -290,17 +293,6 @@ export class Daemon {
       onError: (error) => log.error({ error: error.message }, 'prune failed'),
     });
     this.pruner.start();
-  }
-
-  private queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      const { settings } = this.options;
-      queue = openQueue(name, settings.redis, 'worker', { prefix: settings.prefix });
-      queue.on('error', () => undefined); // Redis errors are reported by the daemon's client
-      this.queues.set(name, queue);
-    }
-    return queue;
   }
 
   private async sync(definitions: Definitions): Promise<void> {
@@ -341,7 +333,7 @@ export class Daemon {
         ['admin page', () => this.web?.close()],
         ['monitor connection', () => this.monitor?.disconnect()],
         ['heartbeat', () => this.heartbeat?.stop()],
-        ['queues', () => Promise.allSettled([...this.queues.values()].map((q) => q.close()))],
+        ['queues', () => this.queues.closeAll()],
         ['redis connection', () => this.closeClient()],
         ['embedded redis', () => this.embedded?.stop()],
       ],

@@ -5,7 +5,7 @@ import { displayPath } from '../definitions/locate.js';
 import { didYouMean } from '../definitions/suggest.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
 import { RedisUnavailableError, UsageError } from '../errors.js';
-import { openQueue } from '../redis/bull.js';
+import { LazyQueues } from '../redis/lazy-queues.js';
 import { closeWithin } from '../process/deadline.js';
 import { roleQueueName } from '../hosts/host-queues.js';
 import { describeTarget, refuseWithoutRedis, type RedisClient } from '../redis/connection.js';
@@ -33,12 +33,14 @@ export interface Enqueued {
  * job's queue, name = the job's name, prefix = JOBS_PREFIX), as any BullMQ client would.
  */
 export class JobsClient {
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues: LazyQueues;
 
   constructor(
     readonly settings: Readonly<Settings>,
     readonly definitions: Definitions,
-  ) {}
+  ) {
+    this.queues = new LazyQueues(settings.redis, 'producer', settings.prefix);
+  }
 
   static async open(options: { config?: string } = {}): Promise<JobsClient> {
     const settings = loadSettings({ config: options.config });
@@ -59,14 +61,8 @@ export class JobsClient {
     return job;
   }
 
-  queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = openQueue(name, this.settings.redis, 'producer', { prefix: this.settings.prefix });
-      queue.on('error', () => undefined); // surfaced by the failing call
-      this.queues.set(name, queue);
-    }
-    return queue;
+  queue(name: string): Promise<Queue> {
+    return this.queues.get(name);
   }
 
   async enqueue(name: string, data?: unknown, options: EnqueueOptions = {}): Promise<Enqueued> {
@@ -79,19 +75,17 @@ export class JobsClient {
     // consume, so that the id returned is that of the run (run-job waits on it).
     const queueName = job.roles.length > 0 ? roleQueueName(job.queue, job.roles) : job.queue;
     try {
-      const added = await this.queue(queueName).add(
-        job.name,
-        data === undefined ? job.data : data,
-        {
-          ...runOptions(job, retention),
-          ...options,
-        },
-      );
+      const added = await (
+        await this.queue(queueName)
+      ).add(job.name, data === undefined ? job.data : data, {
+        ...runOptions(job, retention),
+        ...options,
+      });
       return { id: added.id ?? '', name: job.name, queue: queueName };
     } catch (error) {
       // A producer's connection gives up after a few reconnects, and stays closed: drop
       // the queue, so that the next call opens a new one once Redis is back.
-      this.discard(queueName);
+      this.queues.discard(queueName);
       throw new RedisUnavailableError(
         `cannot enqueue '${name}' on ${describeTarget(this.settings.redis)}: ${(error as Error).message}`,
         {
@@ -101,21 +95,13 @@ export class JobsClient {
     }
   }
 
-  private discard(name: string): void {
-    const queue = this.queues.get(name);
-    this.queues.delete(name);
-    void queue?.disconnect().catch(() => undefined);
-  }
-
   async getJob(queue: string, id: string): Promise<Job | undefined> {
-    return (await this.queue(queue).getJob(id)) ?? undefined;
+    return (await (await this.queue(queue)).getJob(id)) ?? undefined;
   }
 
   async close(): Promise<void> {
-    const queues = [...this.queues.values()];
-    this.queues.clear();
     // close() can wait for a Redis that went away: never let that hang the caller.
-    await closeWithin(2_000, ...queues.map((queue) => () => queue.close()));
+    await closeWithin(2_000, () => this.queues.closeAll());
   }
 }
 

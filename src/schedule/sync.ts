@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
 import type { RedisTarget } from '../config/settings.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
-import { openQueue } from '../redis/bull.js';
+import { LazyQueues } from '../redis/lazy-queues.js';
 import type { RedisClient } from '../redis/connection.js';
 import { redisNow } from '../redis/clock.js';
 import { META, metaKey } from '../redis/keys.js';
@@ -53,15 +52,7 @@ export async function syncSchedules(options: {
   const lockKey = metaKey(prefix, META.syncLock);
   const token = randomUUID();
   await acquireLock(client, lockKey, token, options.signal);
-  const queues = new Map<string, Queue>();
-  const queueFor = (name: string): Queue => {
-    let queue = queues.get(name);
-    if (!queue) {
-      queue = openQueue(name, options.target, 'producer', { prefix });
-      queues.set(name, queue);
-    }
-    return queue;
-  };
+  const queues = new LazyQueues(options.target, 'producer', prefix);
   try {
     const definitionsKey = storedDefinitionsKey(prefix);
     const storedJson = await client.hgetall(definitionsKey);
@@ -105,8 +96,9 @@ export async function syncSchedules(options: {
       const from = before && before.queue !== job.queue ? before.queue : undefined;
       if (from) moved.add(`${from} ${job.name}`);
       writes.push(async () => {
-        if (from) await queueFor(from).removeJobScheduler(job.name);
-        await queueFor(job.queue).upsertJobScheduler(job.name, repeatOptions(job, now) ?? {}, {
+        if (from) await (await queues.get(from)).removeJobScheduler(job.name);
+        const queue = await queues.get(job.queue);
+        await queue.upsertJobScheduler(job.name, repeatOptions(job, now) ?? {}, {
           name: job.name,
           data: job.data,
           opts: runOptions(job, retention),
@@ -119,7 +111,7 @@ export async function syncSchedules(options: {
         const job = definitions.jobs.get(id);
         if (job && hasRolePlaceholder(job) && job.queue === queueName) continue;
         result.removed.push(id);
-        writes.push(() => queueFor(queueName).removeJobScheduler(id));
+        writes.push(async () => (await queues.get(queueName)).removeJobScheduler(id));
       }
     }
     await runLimited(writes, SYNC_CONCURRENCY);
@@ -133,7 +125,7 @@ export async function syncSchedules(options: {
     await writeStored(client, prefix, definitions, fingerprints, storedJson, stored, now);
     return result;
   } finally {
-    await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
+    await queues.closeAll();
     await releaseLock(client, lockKey, token);
   }
 }

@@ -48,7 +48,7 @@ export function registerRunJob(program: Command): void {
           return;
         }
         const result = (await waitForResult(
-          client.queue(enqueued.queue),
+          await client.queue(enqueued.queue),
           enqueued.id,
         )) as RunResult;
         if (flags.json) printJson({ ...enqueued, ...result });
