@@ -18,7 +18,7 @@ import { EmbeddedRedis } from '../redis/embedded.js';
 import { checkServer } from '../redis/server-check.js';
 import { connectWhenReady } from '../redis/wait-ready.js';
 import { RestartWatcher } from '../restart/signal.js';
-import type { Retention } from '../schedule/job-options.js';
+import { retentionOf } from '../schedule/job-options.js';
 import { syncSchedules } from '../schedule/sync.js';
 import { recordRuns, type RunRecorder } from '../runs/recorder.js';
 import { Liveness } from './liveness.js';
@@ -285,7 +285,7 @@ export class Daemon {
     const { settings, bus, log } = this.options;
     this.pruner = new Pruner({
       queues: () => this.queues.getAll(queueNames(this.definitions)),
-      ages: { failedMs: settings.failedRetentionMs, completedMs: settings.completedRetentionMs },
+      ages: retentionOf(settings),
       onPruned: (results) => {
         for (const result of results)
           if (result.failed + result.completed > 0) bus.emit('queue:pruned', result);
@@ -359,10 +359,6 @@ function recycleArgs({ maxJobs, maxTimeMs, maxMemoryMb }: RecycleSettings): stri
     ...(maxTimeMs !== undefined ? ['--max-time', `${maxTimeMs}ms`] : []),
     ...(maxMemoryMb !== undefined ? ['--max-memory', String(maxMemoryMb)] : []),
   ];
-}
-
-function retentionOf(settings: Readonly<Settings>): Retention {
-  return { completedMs: settings.completedRetentionMs, failedMs: settings.failedRetentionMs };
 }
 
 function queueNames(definitions: Definitions | undefined): string[] {

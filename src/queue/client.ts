@@ -10,7 +10,7 @@ import { closeWithin } from '../process/deadline.js';
 import { roleQueueName } from '../hosts/host-queues.js';
 import { describeTarget, refuseWithoutRedis, type RedisClient } from '../redis/connection.js';
 import { refuseIfDisabled } from '../schedule/job-switch.js';
-import { runOptions } from '../schedule/job-options.js';
+import { retentionOf, runOptions } from '../schedule/job-options.js';
 
 export interface EnqueueOptions {
   /** Start no sooner than this many milliseconds from now. */
@@ -67,10 +67,7 @@ export class JobsClient {
 
   async enqueue(name: string, data?: unknown, options: EnqueueOptions = {}): Promise<Enqueued> {
     const job = this.definition(name);
-    const retention = {
-      completedMs: this.settings.completedRetentionMs,
-      failedMs: this.settings.failedRetentionMs,
-    };
+    const retention = retentionOf(this.settings);
     // A job with roles goes straight to its role queue, which only hosts with a role
     // consume, so that the id returned is that of the run (run-job waits on it).
     const queueName = job.roles.length > 0 ? roleQueueName(job.queue, job.roles) : job.queue;

@@ -1,22 +1,12 @@
 import type { Command } from 'commander';
-import { loadSettings } from '../../config/settings.js';
-import { loadDefinitions } from '../../definitions/load.js';
-import { JobsEventBus } from '../../events.js';
-import { createLogger } from '../../logging/logger.js';
-import { logEvents } from '../../logging/subscribe.js';
 import { connectProducer } from '../../redis/connection.js';
+import { retentionOf } from '../../schedule/job-options.js';
 import { syncSchedules } from '../../schedule/sync.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
 import { environmentHelp } from '../environment-help.js';
 import { collect, durationFlag, wholeNumberFlag } from '../flags.js';
-import { addRecycleOptions, recycleLimits, type RecycleFlags } from '../recycle-options.js';
-
-interface RunFlags extends RecycleFlags {
-  queue?: string[];
-  concurrency?: number;
-  stopTimeout?: number;
-  once?: boolean;
-}
+import { startWorkerProcess, type WorkerFlags } from '../process-start.js';
+import { addRecycleOptions } from '../recycle-options.js';
 
 /**
  * `jobs run`: cron mode, for hosts with no daemon (`* * * * * jobs run` in a crontab).
@@ -38,14 +28,10 @@ export function registerRun(program: Command): void {
     );
   addRecycleOptions(command, 'exit 0')
     .addHelpText('after', environmentHelp('run'))
-    .action(async (flags: RunFlags, command: Command) => {
+    .action(async (flags: WorkerFlags, command: Command) => {
       const startedAt = Date.now();
-      const global = command.optsWithGlobals<{ config?: string }>();
-      const settings = loadSettings({ ...flags, metricsAddr: 'off', config: global.config });
-      const definitions = await loadDefinitions(settings.configPath);
-      const log = createLogger(settings.logLevel, { role: 'run' });
-      const bus = new JobsEventBus();
-      logEvents(bus, log);
+      const worker = await startWorkerProcess(command, { ...flags, metricsAddr: 'off' }, 'run');
+      const { settings, definitions, bus } = worker;
       // Fails fast (exit 69) when Redis is away: cron calls again next minute.
       const client = await connectProducer(settings);
       try {
@@ -54,10 +40,7 @@ export function registerRun(program: Command): void {
           target: settings.redis,
           prefix: settings.prefix,
           definitions,
-          retention: {
-            completedMs: settings.completedRetentionMs,
-            failedMs: settings.failedRetentionMs,
-          },
+          retention: retentionOf(settings),
         });
         bus.emit('schedule:synced', {
           ...result,
@@ -68,12 +51,7 @@ export function registerRun(program: Command): void {
         client.disconnect();
       }
       await runWorkerProcess({
-        settings,
-        definitions,
-        bus,
-        log,
-        queues: flags.queue,
-        limits: recycleLimits(settings.recycle, flags.once),
+        ...worker,
         stopWhenEmpty: { dueBefore: startedAt },
         restartable: false,
         metrics: false,
