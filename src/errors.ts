@@ -49,6 +49,17 @@ export class RedisUnavailableError extends JobsError {
   }
 }
 
+/**
+ * Another daemon kept the schedule sync lock for the whole wait: it is still changing the
+ * schedulers, so this process changes none. Exit 69, as with Redis away: the schedule store
+ * cannot be used now, and a supervisor's restart or cron's next call tries again.
+ */
+export class SyncLockBusyError extends JobsError {
+  constructor(message: string) {
+    super(message, { code: 'ELOCKED', exitCode: EXIT.unavailable });
+  }
+}
+
 export class UsageError extends JobsError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { code: 'EUSAGE', exitCode: EXIT.usage, cause: options.cause });
