@@ -4,11 +4,12 @@ import { loadDefinitions } from '../definitions/load.js';
 import { displayPath } from '../definitions/locate.js';
 import { didYouMean } from '../definitions/suggest.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
-import { RedisUnavailableError, UsageError } from '../errors.js';
+import { errorMessage, JobsError, RedisUnavailableError, UsageError } from '../errors.js';
 import { LazyQueues } from '../redis/lazy-queues.js';
 import { closeWithin } from '../process/deadline.js';
 import { roleQueueName } from '../hosts/host-queues.js';
 import { describeTarget, refuseWithoutRedis, type RedisClient } from '../redis/connection.js';
+import { isRedisUnavailable } from '../redis/describe-error.js';
 import { refuseIfDisabled } from '../schedule/job-switch.js';
 import { retentionOf, runOptions } from '../schedule/job-options.js';
 
@@ -71,25 +72,38 @@ export class JobsClient {
     // A job with roles goes straight to its role queue, which only hosts with a role
     // consume, so that the id returned is that of the run (run-job waits on it).
     const queueName = job.roles.length > 0 ? roleQueueName(job.queue, job.roles) : job.queue;
+    const queue = await this.queue(queueName);
     try {
-      const added = await (
-        await this.queue(queueName)
-      ).add(job.name, data === undefined ? job.data : data, {
+      const added = await queue.add(job.name, data === undefined ? job.data : data, {
         ...runOptions(job, retention),
         ...options,
       });
       return { id: added.id ?? '', name: job.name, queue: queueName };
     } catch (error) {
+      throw this.enqueueFailed(name, queueName, error);
+    }
+  }
+
+  /**
+   * Only a Redis that cannot be used is an outage (exit 69, try again later). A reply
+   * that refuses the write (a full server) is a plain error; a refusal before Redis was
+   * asked (BullMQ's checks of `jobId` and `priority`, data that is not JSON) is the
+   * caller's to fix: a UsageError, as an unknown name is.
+   */
+  private enqueueFailed(name: string, queueName: string, error: unknown): JobsError {
+    const message = `cannot enqueue '${name}'`;
+    const cause = errorMessage(error);
+    if (isRedisUnavailable(error)) {
       // A producer's connection gives up after a few reconnects, and stays closed: drop
       // the queue, so that the next call opens a new one once Redis is back.
       this.queues.discard(queueName);
-      throw new RedisUnavailableError(
-        `cannot enqueue '${name}' on ${describeTarget(this.settings.redis)}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
+      const where = describeTarget(this.settings.redis);
+      return new RedisUnavailableError(`${message} on ${where}: ${cause}`, { cause: error });
     }
+    if (error instanceof Error && error.name === 'ReplyError') {
+      return new JobsError(`${message}: Redis refused it: ${cause}`, { cause: error });
+    }
+    return new UsageError(`${message}: ${cause}`, { cause: error });
   }
 
   async getJob(queue: string, id: string): Promise<Job | undefined> {
