@@ -19,7 +19,7 @@ import { checkServer } from '../redis/server-check.js';
 import { connectWhenReady } from '../redis/wait-ready.js';
 import { RestartWatcher } from '../restart/signal.js';
 import { retentionOf } from '../schedule/job-options.js';
-import { syncSchedules } from '../schedule/sync.js';
+import { syncAndReport } from '../schedule/sync.js';
 import { recordRuns, type RunRecorder } from '../runs/recorder.js';
 import { Liveness } from './liveness.js';
 import { WorkerPool } from './pool.js';
@@ -297,20 +297,8 @@ export class Daemon {
 
   private async sync(definitions: Definitions): Promise<void> {
     const { settings, bus } = this.options;
-    const started = Date.now();
-    const result = await syncSchedules({
-      client: this.client as RedisClient,
-      target: settings.redis,
-      prefix: settings.prefix,
-      definitions,
-      retention: retentionOf(settings),
-      signal: this.startAbort.signal,
-    });
-    bus.emit('schedule:synced', {
-      ...result,
-      jobs: definitions.jobs.size,
-      durationMs: Date.now() - started,
-    });
+    const client = this.client as RedisClient;
+    await syncAndReport(client, settings, definitions, bus, this.startAbort.signal);
   }
 
   /**

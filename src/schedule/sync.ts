@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisTarget } from '../config/settings.js';
+import type { RedisTarget, Settings } from '../config/settings.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
+import type { JobsEventBus } from '../events.js';
 import { LazyQueues } from '../redis/lazy-queues.js';
 import type { RedisClient } from '../redis/connection.js';
 import { redisNow } from '../redis/clock.js';
@@ -15,7 +16,13 @@ import {
   storedDefinitionsKey,
   type StoredDefinition,
 } from './stored.js';
-import { repeatOptions, runOptions, scheduleFingerprint, type Retention } from './job-options.js';
+import {
+  repeatOptions,
+  retentionOf,
+  runOptions,
+  scheduleFingerprint,
+  type Retention,
+} from './job-options.js';
 
 export interface SyncResult {
   /** Schedulers that were not in Redis. */
@@ -128,6 +135,33 @@ export async function syncSchedules(options: {
     await queues.closeAll();
     await releaseLock(client, lockKey, token);
   }
+}
+
+/**
+ * The sync as the daemon and `jobs run` do it: on the settings' Redis, prefix and
+ * retention, reported on the bus as `schedule:synced` (the log line; /readyz waits for it).
+ */
+export async function syncAndReport(
+  client: RedisClient,
+  settings: Readonly<Settings>,
+  definitions: Definitions,
+  bus: JobsEventBus,
+  signal?: AbortSignal,
+): Promise<void> {
+  const started = Date.now();
+  const result = await syncSchedules({
+    client,
+    target: settings.redis,
+    prefix: settings.prefix,
+    definitions,
+    retention: retentionOf(settings),
+    signal,
+  });
+  bus.emit('schedule:synced', {
+    ...result,
+    jobs: definitions.jobs.size,
+    durationMs: Date.now() - started,
+  });
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { connectProducer } from '../../redis/connection.js';
-import { retentionOf } from '../../schedule/job-options.js';
-import { syncSchedules } from '../../schedule/sync.js';
+import { syncAndReport } from '../../schedule/sync.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
 import { environmentHelp } from '../environment-help.js';
 import { collect, durationFlag, wholeNumberFlag } from '../flags.js';
@@ -31,22 +30,10 @@ export function registerRun(program: Command): void {
     .action(async (flags: WorkerFlags, command: Command) => {
       const startedAt = Date.now();
       const worker = await startWorkerProcess(command, { ...flags, metricsAddr: 'off' }, 'run');
-      const { settings, definitions, bus } = worker;
       // Fails fast (exit 69) when Redis is away: cron calls again next minute.
-      const client = await connectProducer(settings);
+      const client = await connectProducer(worker.settings);
       try {
-        const result = await syncSchedules({
-          client,
-          target: settings.redis,
-          prefix: settings.prefix,
-          definitions,
-          retention: retentionOf(settings),
-        });
-        bus.emit('schedule:synced', {
-          ...result,
-          jobs: definitions.jobs.size,
-          durationMs: Date.now() - startedAt,
-        });
+        await syncAndReport(client, worker.settings, worker.definitions, worker.bus);
       } finally {
         client.disconnect();
       }
