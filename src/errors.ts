@@ -49,6 +49,17 @@ export class RedisUnavailableError extends JobsError {
   }
 }
 
+/**
+ * Another daemon kept the schedule sync lock for the whole wait: it is still changing the
+ * schedulers, so this process changes none. Exit 69, as with Redis away: the schedule store
+ * cannot be used now, and a supervisor's restart or cron's next call tries again.
+ */
+export class SyncLockBusyError extends JobsError {
+  constructor(message: string) {
+    super(message, { code: 'ELOCKED', exitCode: EXIT.unavailable });
+  }
+}
+
 export class UsageError extends JobsError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { code: 'EUSAGE', exitCode: EXIT.usage, cause: options.cause });
@@ -79,6 +90,11 @@ export class JobDisabledError extends JobsError {
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** An error's first line: what a listing or a one-line message shows of it. */
+export function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
 }
 
 /** A run's timeout fired: the run fails (its AbortSignal carries this). */

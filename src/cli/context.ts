@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { didYouMean } from '../definitions/suggest.js';
 import { UsageError } from '../errors.js';
+import { closeWithin } from '../process/deadline.js';
 import { queueNamesOf } from '../queue/queue-names.js';
 import { connectProducer, type RedisClient } from '../redis/connection.js';
 import { LazyQueues } from '../redis/lazy-queues.js';
@@ -59,10 +60,7 @@ export class CliContext {
   }
 
   async close(): Promise<void> {
-    await Promise.race([
-      this.queues.closeAll(),
-      new Promise((resolve) => setTimeout(resolve, 2_000)),
-    ]);
+    await closeWithin(2_000, () => this.queues.closeAll());
     this.client.disconnect();
   }
 }

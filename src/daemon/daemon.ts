@@ -1,4 +1,3 @@
-import type { Queue } from 'bullmq';
 import { childEnvironment, type RecycleSettings, type Settings } from '../config/settings.js';
 import { loadDefinitions } from '../definitions/load.js';
 import { Heartbeat, removeHeartbeat, type WorkerSummary } from '../heartbeat/heartbeat.js';
@@ -12,18 +11,19 @@ import type { Logger } from '../logging/logger.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { MetricsServer, parseAddress } from '../metrics/server.js';
 import type { WebHandler } from '../web/listener.js';
-import { openQueue } from '../redis/bull.js';
+import { LazyQueues } from '../redis/lazy-queues.js';
 import { describeTarget, openMonitorConnection, type RedisClient } from '../redis/connection.js';
 import { DataLossWatch } from '../redis/data-loss.js';
 import { EmbeddedRedis } from '../redis/embedded.js';
 import { checkServer } from '../redis/server-check.js';
 import { connectWhenReady } from '../redis/wait-ready.js';
 import { RestartWatcher } from '../restart/signal.js';
-import type { Retention } from '../schedule/job-options.js';
-import { syncSchedules } from '../schedule/sync.js';
+import { retentionOf } from '../schedule/job-options.js';
+import { syncAndReport } from '../schedule/sync.js';
 import { recordRuns, type RunRecorder } from '../runs/recorder.js';
 import { Liveness } from './liveness.js';
 import { WorkerPool } from './pool.js';
+import { closeWithin } from '../process/deadline.js';
 import { RunRecovery } from './run-recovery.js';
 import { runStopSteps, STOP_STEP_TIMEOUT_MS } from './stop-steps.js';
 
@@ -58,13 +58,17 @@ export class Daemon {
   private dataLoss: DataLossWatch | undefined;
   /** Aborts the start-up's waits (the sync lock) when a stop comes during start. */
   private readonly startAbort = new AbortController();
-  private readonly queues = new Map<string, Queue>();
+  /** The queues pruning and run recovery change; Redis errors are the daemon client's to report. */
+  private readonly queues: LazyQueues;
   private stopping: Promise<void> | undefined;
   private resolveStopped: () => void = () => undefined;
   /** Resolves once the daemon has stopped (after a signal or stop()). */
   readonly stopped: Promise<void> = new Promise((resolve) => (this.resolveStopped = resolve));
 
-  constructor(private readonly options: DaemonOptions) {}
+  constructor(private readonly options: DaemonOptions) {
+    const { redis, prefix } = options.settings;
+    this.queues = new LazyQueues(redis, 'worker', prefix);
+  }
 
   async start(): Promise<void> {
     const { settings, bus } = this.options;
@@ -128,7 +132,7 @@ export class Daemon {
     this.recovery = new RunRecovery({
       client,
       prefix: settings.prefix,
-      queue: (name) => this.queue(name),
+      queue: (name) => this.queues.get(name),
       bus,
       onError: (error) =>
         this.options.log.error({ error: error.message }, "could not recover a worker's runs"),
@@ -280,8 +284,8 @@ export class Daemon {
   private startPruner(): void {
     const { settings, bus, log } = this.options;
     this.pruner = new Pruner({
-      queues: () => queueNames(this.definitions).map((name) => this.queue(name)),
-      ages: { failedMs: settings.failedRetentionMs, completedMs: settings.completedRetentionMs },
+      queues: () => this.queues.getAll(queueNames(this.definitions)),
+      ages: retentionOf(settings),
       onPruned: (results) => {
         for (const result of results)
           if (result.failed + result.completed > 0) bus.emit('queue:pruned', result);
@@ -291,33 +295,10 @@ export class Daemon {
     this.pruner.start();
   }
 
-  private queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      const { settings } = this.options;
-      queue = openQueue(name, settings.redis, 'worker', { prefix: settings.prefix });
-      queue.on('error', () => undefined); // Redis errors are reported by the daemon's client
-      this.queues.set(name, queue);
-    }
-    return queue;
-  }
-
   private async sync(definitions: Definitions): Promise<void> {
     const { settings, bus } = this.options;
-    const started = Date.now();
-    const result = await syncSchedules({
-      client: this.client as RedisClient,
-      target: settings.redis,
-      prefix: settings.prefix,
-      definitions,
-      retention: retentionOf(settings),
-      signal: this.startAbort.signal,
-    });
-    bus.emit('schedule:synced', {
-      ...result,
-      jobs: definitions.jobs.size,
-      durationMs: Date.now() - started,
-    });
+    const client = this.client as RedisClient;
+    await syncAndReport(client, settings, definitions, bus, this.startAbort.signal);
   }
 
   /**
@@ -340,7 +321,7 @@ export class Daemon {
         ['admin page', () => this.web?.close()],
         ['monitor connection', () => this.monitor?.disconnect()],
         ['heartbeat', () => this.heartbeat?.stop()],
-        ['queues', () => Promise.allSettled([...this.queues.values()].map((q) => q.close()))],
+        ['queues', () => this.queues.closeAll()],
         ['redis connection', () => this.closeClient()],
         ['embedded redis', () => this.embedded?.stop()],
       ],
@@ -353,11 +334,9 @@ export class Daemon {
 
   private async closeClient(): Promise<void> {
     if (!this.client) return;
-    await Promise.race([
-      this.client.quit().catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, 2_000)),
-    ]);
-    this.client.disconnect();
+    const client = this.client;
+    await closeWithin(2_000, () => client.quit());
+    client.disconnect();
   }
 }
 
@@ -368,10 +347,6 @@ function recycleArgs({ maxJobs, maxTimeMs, maxMemoryMb }: RecycleSettings): stri
     ...(maxTimeMs !== undefined ? ['--max-time', `${maxTimeMs}ms`] : []),
     ...(maxMemoryMb !== undefined ? ['--max-memory', String(maxMemoryMb)] : []),
   ];
-}
-
-function retentionOf(settings: Readonly<Settings>): Retention {
-  return { completedMs: settings.completedRetentionMs, failedMs: settings.failedRetentionMs };
 }
 
 function queueNames(definitions: Definitions | undefined): string[] {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobsEventBus } from '../events.js';
 import type { WorkerStates } from '../metrics/gauges.js';
 import { RELAY_ENV, RESTART_MESSAGE, SLOT_ENV } from '../process/ipc.js';
+import { settlesWithin } from '../process/deadline.js';
 import type { TallyData } from '../metrics/run-tally.js';
 import { ChildWorker, type KillCause } from './child.js';
 import { forkWorker, SpareWorker } from './spare.js';
@@ -282,11 +283,7 @@ export class WorkerPool {
       return exited;
     });
     const all = Promise.all(exits);
-    const done = await Promise.race([
-      all.then(() => true),
-      sleep(this.options.stopTimeoutMs + KILL_MARGIN_MS).then(() => false),
-    ]);
-    if (!done) {
+    if (!(await settlesWithin(all, this.options.stopTimeoutMs + KILL_MARGIN_MS))) {
       for (const child of this.children()) this.kill(child, { reason: 'stop-timeout' });
       await all;
     }

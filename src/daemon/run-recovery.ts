@@ -2,6 +2,7 @@ import { Job, type Queue } from 'bullmq';
 import { formatDuration } from '../definitions/duration.js';
 import type { JobsEventBus } from '../events.js';
 import { splitHostQueue } from '../hosts/host-queues.js';
+import { withDeadline } from '../process/deadline.js';
 import {
   extendHeldRun,
   failHeldRun,
@@ -20,7 +21,7 @@ export interface RunRecoveryOptions {
   client: RedisClient;
   prefix: string;
   /** The daemon's queues, opened on demand. */
-  queue: (name: string) => Queue;
+  queue: (name: string) => Promise<Queue>;
   /** The daemon's bus: a failed run is logged, counted and recorded from there. */
   bus: JobsEventBus;
   onError: (error: Error) => void;
@@ -49,7 +50,9 @@ export class RunRecovery {
 
   /** Keeps a blocked worker's runs locked for another `durationMs`. */
   async keepLocked(runs: readonly HeldRun[], durationMs: number): Promise<void> {
-    await Promise.all(runs.map((run) => extendHeldRun(this.queue(run), run, durationMs)));
+    await Promise.all(
+      runs.map(async (run) => extendHeldRun(await this.queue(run), run, durationMs)),
+    );
   }
 
   /**
@@ -84,7 +87,7 @@ export class RunRecovery {
         continue;
       }
       const cause = describeLostRun(child, run, code, signal);
-      const failed = await failHeldRun(this.queue(run), run, new Error(cause));
+      const failed = await failHeldRun(await this.queue(run), run, new Error(cause));
       if (!failed) continue;
       this.options.bus.emit('job:failed', {
         queue: splitHostQueue(run.queue).base,
@@ -101,8 +104,7 @@ export class RunRecovery {
   }
 
   private async giveBack(run: HeldRun): Promise<void> {
-    const queue = this.queue(run);
-    const job = await Job.fromId(queue, run.id);
+    const job = await Job.fromId(await this.queue(run), run.id);
     if (!job) return;
     await returnRun(this.options.client, this.options.prefix, job, run.token);
     this.options.bus.emit('job:returned', {
@@ -114,7 +116,7 @@ export class RunRecovery {
     });
   }
 
-  private queue(run: HeldRun): Queue {
+  private queue(run: HeldRun): Promise<Queue> {
     return this.options.queue(run.queue);
   }
 }
@@ -142,17 +144,6 @@ export function describeLostRun(
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new Error(
-            `run recovery did not finish within ${formatDuration(ms)} (Redis slow or away)`,
-          ),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  const message = `run recovery did not finish within ${formatDuration(ms)} (Redis slow or away)`;
+  return withDeadline(promise, ms, message);
 }

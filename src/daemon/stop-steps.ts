@@ -1,4 +1,5 @@
 import { formatDuration } from '../definitions/duration.js';
+import { withDeadline } from '../process/deadline.js';
 
 /** How long one step of a stop may take before the stop goes on without it. */
 export const STOP_STEP_TIMEOUT_MS = 10_000;
@@ -15,22 +16,12 @@ export async function runStopSteps(
   onError: (step: string, error: Error) => void,
   timeoutMs = STOP_STEP_TIMEOUT_MS,
 ): Promise<void> {
+  const late = `did not finish within ${formatDuration(timeoutMs)}`;
   for (const [name, run] of steps) {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        Promise.resolve().then(run),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`did not finish within ${formatDuration(timeoutMs)}`)),
-            timeoutMs,
-          );
-        }),
-      ]);
+      await withDeadline(Promise.resolve().then(run), timeoutMs, late);
     } catch (error) {
       onError(name, error instanceof Error ? error : new Error(String(error)));
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

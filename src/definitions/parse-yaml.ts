@@ -1,5 +1,5 @@
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
-import { ConfigError } from '../errors.js';
+import { ConfigError, firstLine } from '../errors.js';
 import { SourceLocator, type Locator } from './locate.js';
 import { countLines, splitJobs, type SplitFile } from './segments.js';
 
@@ -102,8 +102,4 @@ function duplicateKeys(doc: Document): number[] {
     },
   });
   return offsets;
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0] ?? text;
 }

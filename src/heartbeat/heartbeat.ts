@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { PACKAGE_VERSION } from '../process/version.js';
+import { closeWithin } from '../process/deadline.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { JobsEventBus } from '../events.js';
 import { heartbeatKey, META, metaKey } from '../redis/keys.js';
@@ -141,10 +142,9 @@ export class Heartbeat {
 
   private async remove(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await Promise.race([
+    await closeWithin(1_000, () =>
       removeHeartbeat(this.options.client, this.options.prefix, this.beat.id),
-      new Promise((resolve) => setTimeout(resolve, 1_000)),
-    ]);
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import { LazyQueues } from '../redis/lazy-queues.js';
 import { HEARTBEAT_INTERVAL_MS } from '../heartbeat/heartbeat.js';
 import { SyncedDefinitions } from '../schedule/stored.js';
 import {
@@ -17,7 +17,7 @@ import {
 export const RECONCILE_INTERVAL_MS = HEARTBEAT_INTERVAL_MS;
 
 export class HostScheduleKeeper {
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues: LazyQueues;
   private readonly synced = new SyncedDefinitions(runsOnAll);
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -28,7 +28,9 @@ export class HostScheduleKeeper {
       onChanged: (changes: HostScheduleChanges) => void;
       onError: (error: Error) => void;
     },
-  ) {}
+  ) {
+    this.queues = new LazyQueues(options.target, 'producer', options.prefix);
+  }
 
   start(): void {
     if (this.timer || this.stopping) return;
@@ -59,6 +61,6 @@ export class HostScheduleKeeper {
   private async stopAll(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
-    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    await this.queues.closeAll();
   }
 }

@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import type { RedisTarget } from '../config/settings.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
 import { readHeartbeats, type ProcessBeat } from '../heartbeat/heartbeat.js';
-import { openQueue } from '../redis/bull.js';
+import { LazyQueues } from '../redis/lazy-queues.js';
 import { redisNow } from '../redis/clock.js';
 import type { RedisClient } from '../redis/connection.js';
 import { META, metaKey } from '../redis/keys.js';
@@ -44,22 +44,13 @@ export interface HostSchedulesOptions {
  */
 export async function reconcileHostSchedules(
   options: HostSchedulesOptions,
-  queues: Map<string, Queue>,
+  queues: LazyQueues,
   synced: SyncedDefinitions = new SyncedDefinitions(runsOnAll),
 ): Promise<HostScheduleChanges | undefined> {
   const { client, prefix } = options;
   const lockKey = metaKey(prefix, META.syncLock);
   const token = randomUUID();
   if (!(await tryLock(client, lockKey, token))) return undefined; // another daemon is at it
-  const queueFor = (name: string): Queue => {
-    let queue = queues.get(name);
-    if (!queue) {
-      queue = openQueue(name, options.target, 'producer', { prefix });
-      queue.on('error', () => undefined); // surfaced by the failing call
-      queues.set(name, queue);
-    }
-    return queue;
-  };
   try {
     const stored = await synced.read(client, prefix);
     const beats = await readHeartbeats(client, prefix);
@@ -89,7 +80,7 @@ export async function reconcileHostSchedules(
     const known = await client.smembers(hostQueuesKey(prefix));
 
     for (const queueName of new Set([...known, ...wanted.keys()])) {
-      const queue = queueFor(queueName);
+      const queue = await queues.get(queueName);
       const ids = wanted.get(queueName) ?? new Map<string, StoredDefinition>();
       const existing = new Set(
         (await queue.getJobSchedulers(0, -1)).map((scheduler) => scheduler.id ?? scheduler.key),
@@ -114,7 +105,7 @@ export async function reconcileHostSchedules(
         await client.srem(hostQueuesKey(prefix), queueName); // nothing left to clean there
       }
     }
-    await reconcilePlaceholders(options, stored, placeholders, queueFor, digests, changes);
+    await reconcilePlaceholders(options, stored, placeholders, queues, digests, changes);
     return changes;
   } finally {
     await releaseLock(client, lockKey, token);
@@ -158,7 +149,7 @@ async function reconcilePlaceholders(
   options: HostSchedulesOptions,
   stored: Map<string, StoredDefinition>,
   placeholders: Map<string, StoredDefinition>,
-  queueFor: (name: string) => Queue,
+  queues: LazyQueues,
   digests: Record<string, string>,
   changes: HostScheduleChanges,
 ): Promise<void> {
@@ -166,7 +157,7 @@ async function reconcilePlaceholders(
   const digestsKey = metaKey(prefix, META.hostSchedules);
   for (const job of stored.values()) {
     if (job.runOn !== 'all' || (job.roles ?? []).length === 0) continue;
-    const queue = queueFor(job.queue);
+    const queue = await queues.get(job.queue);
     const field = `${job.queue} ${job.name}`;
     const exists = Boolean(await queue.getJobScheduler(job.name));
     if (!placeholders.has(job.name)) {

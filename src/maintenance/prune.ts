@@ -45,7 +45,7 @@ export async function cleanAll(
 
 export interface PrunerOptions {
   /** The queues to prune, looked up at each round (definitions can change on reload). */
-  queues: () => Queue[];
+  queues: () => Promise<Queue[]>;
   ages: PruneAges;
   onPruned: (results: PruneResult[]) => void;
   onError: (error: Error) => void;
@@ -86,7 +86,7 @@ export class Pruner {
   private async pruneAll(): Promise<void> {
     try {
       const results: PruneResult[] = [];
-      for (const queue of this.options.queues())
+      for (const queue of await this.options.queues())
         results.push(await pruneQueue(queue, this.options.ages));
       this.options.onPruned(results);
     } catch (error) {

@@ -4,13 +4,14 @@ import { loadDefinitions } from '../definitions/load.js';
 import { displayPath } from '../definitions/locate.js';
 import { didYouMean } from '../definitions/suggest.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
-import { RedisUnavailableError, UsageError } from '../errors.js';
-import { openQueue } from '../redis/bull.js';
+import { errorMessage, JobsError, RedisUnavailableError, UsageError } from '../errors.js';
+import { LazyQueues } from '../redis/lazy-queues.js';
+import { closeWithin } from '../process/deadline.js';
 import { roleQueueName } from '../hosts/host-queues.js';
-import { describeTarget, type RedisClient } from '../redis/connection.js';
+import { describeTarget, refuseWithoutRedis, type RedisClient } from '../redis/connection.js';
+import { isRedisUnavailable } from '../redis/describe-error.js';
 import { refuseIfDisabled } from '../schedule/job-switch.js';
-import { existsSync } from 'node:fs';
-import { runOptions } from '../schedule/job-options.js';
+import { retentionOf, runOptions } from '../schedule/job-options.js';
 
 export interface EnqueueOptions {
   /** Start no sooner than this many milliseconds from now. */
@@ -33,20 +34,18 @@ export interface Enqueued {
  * job's queue, name = the job's name, prefix = JOBS_PREFIX), as any BullMQ client would.
  */
 export class JobsClient {
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues: LazyQueues;
 
   constructor(
     readonly settings: Readonly<Settings>,
     readonly definitions: Definitions,
-  ) {}
+  ) {
+    this.queues = new LazyQueues(settings.redis, 'producer', settings.prefix);
+  }
 
   static async open(options: { config?: string } = {}): Promise<JobsClient> {
     const settings = loadSettings({ config: options.config });
-    if (!settings.redis.url && settings.redis.socket && !existsSync(settings.redis.socket)) {
-      throw new RedisUnavailableError(
-        `no Redis: REDIS_URL is not set and no embedded redis-server runs here (${settings.redis.socket}); set REDIS_URL or run \`jobs start\` in this directory`,
-      );
-    }
+    refuseWithoutRedis(settings.redis);
     return new JobsClient(settings, await loadDefinitions(settings.configPath));
   }
 
@@ -63,66 +62,57 @@ export class JobsClient {
     return job;
   }
 
-  queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = openQueue(name, this.settings.redis, 'producer', { prefix: this.settings.prefix });
-      queue.on('error', () => undefined); // surfaced by the failing call
-      this.queues.set(name, queue);
-    }
-    return queue;
+  queue(name: string): Promise<Queue> {
+    return this.queues.get(name);
   }
 
   async enqueue(name: string, data?: unknown, options: EnqueueOptions = {}): Promise<Enqueued> {
     const job = this.definition(name);
-    const retention = {
-      completedMs: this.settings.completedRetentionMs,
-      failedMs: this.settings.failedRetentionMs,
-    };
+    const retention = retentionOf(this.settings);
     // A job with roles goes straight to its role queue, which only hosts with a role
     // consume, so that the id returned is that of the run (run-job waits on it).
     const queueName = job.roles.length > 0 ? roleQueueName(job.queue, job.roles) : job.queue;
+    const queue = await this.queue(queueName);
     try {
-      const added = await this.queue(queueName).add(
-        job.name,
-        data === undefined ? job.data : data,
-        {
-          ...runOptions(job, retention),
-          ...options,
-        },
-      );
+      const added = await queue.add(job.name, data === undefined ? job.data : data, {
+        ...runOptions(job, retention),
+        ...options,
+      });
       return { id: added.id ?? '', name: job.name, queue: queueName };
     } catch (error) {
-      // A producer's connection gives up after a few reconnects, and stays closed: drop
-      // the queue, so that the next call opens a new one once Redis is back.
-      this.discard(queueName);
-      throw new RedisUnavailableError(
-        `cannot enqueue '${name}' on ${describeTarget(this.settings.redis)}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
+      throw this.enqueueFailed(name, queueName, error);
     }
   }
 
-  private discard(name: string): void {
-    const queue = this.queues.get(name);
-    this.queues.delete(name);
-    void queue?.disconnect().catch(() => undefined);
+  /**
+   * Only a Redis that cannot be used is an outage (exit 69, try again later). A reply
+   * that refuses the write (a full server) is a plain error; a refusal before Redis was
+   * asked (BullMQ's checks of `jobId` and `priority`, data that is not JSON) is the
+   * caller's to fix: a UsageError, as an unknown name is.
+   */
+  private enqueueFailed(name: string, queueName: string, error: unknown): JobsError {
+    const message = `cannot enqueue '${name}'`;
+    const cause = errorMessage(error);
+    if (isRedisUnavailable(error)) {
+      // A producer's connection gives up after a few reconnects, and stays closed: drop
+      // the queue, so that the next call opens a new one once Redis is back.
+      this.queues.discard(queueName);
+      const where = describeTarget(this.settings.redis);
+      return new RedisUnavailableError(`${message} on ${where}: ${cause}`, { cause: error });
+    }
+    if (error instanceof Error && error.name === 'ReplyError') {
+      return new JobsError(`${message}: Redis refused it: ${cause}`, { cause: error });
+    }
+    return new UsageError(`${message}: ${cause}`, { cause: error });
   }
 
   async getJob(queue: string, id: string): Promise<Job | undefined> {
-    return (await this.queue(queue).getJob(id)) ?? undefined;
+    return (await (await this.queue(queue)).getJob(id)) ?? undefined;
   }
 
   async close(): Promise<void> {
-    const queues = [...this.queues.values()];
-    this.queues.clear();
     // close() can wait for a Redis that went away: never let that hang the caller.
-    await Promise.race([
-      Promise.allSettled(queues.map((queue) => queue.close())),
-      new Promise((resolve) => setTimeout(resolve, 2_000)),
-    ]);
+    await closeWithin(2_000, () => this.queues.closeAll());
   }
 }
 

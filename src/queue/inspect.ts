@@ -1,7 +1,7 @@
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../redis/connection.js';
 import { bullKey, DELAYED_SCORE_FACTOR } from '../redis/keys.js';
-import { firstLine } from '../runs/records.js';
+import { firstLine } from '../errors.js';
 
 /**
  * Read-only views of the queues for the CLI and the metrics gauges. They read BullMQ's

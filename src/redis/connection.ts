@@ -124,15 +124,24 @@ export function describeTarget(target: RedisTarget): string {
 }
 
 /**
+ * With no REDIS_URL, every command but `jobs start` uses the embedded server's socket:
+ * when no embedded server runs here, RedisUnavailableError (exit 69) naming both ways
+ * out, before a connection is tried and fails with a bare ENOENT.
+ */
+export function refuseWithoutRedis(target: RedisTarget): void {
+  if (!target.url && target.socket && !existsSync(target.socket)) {
+    throw new RedisUnavailableError(
+      `no Redis: REDIS_URL is not set and no embedded redis-server runs here (${target.socket}); set REDIS_URL or run \`jobs start\` in this directory`,
+    );
+  }
+}
+
+/**
  * Opens a producer-style connection and waits until it is ready, or throws
  * RedisUnavailableError (exit 69) with a sentence that says what to do.
  */
 export async function connectProducer(settings: Settings): Promise<RedisClient> {
-  if (!settings.redis.url && settings.redis.socket && !existsSync(settings.redis.socket)) {
-    throw new RedisUnavailableError(
-      `no Redis: REDIS_URL is not set and no embedded redis-server runs here (${settings.redis.socket}); set REDIS_URL or run \`jobs start\` in this directory`,
-    );
-  }
+  refuseWithoutRedis(settings.redis);
   const client = openRedis(settings.redis, 'producer', { lazyConnect: true });
   // connect() rejects with a bare "Connection is closed."; the cause (WRONGPASS, NOAUTH,
   // ECONNREFUSED) arrives here first.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsEventBus } from '../events.js';
+import { closeWithin, withDeadline } from '../process/deadline.js';
 import type { RedisClient } from './connection.js';
 import { META, metaKey } from './keys.js';
 
@@ -69,7 +70,7 @@ export class DataLossWatch {
     this.stopping ??= (async () => {
       if (this.timer) clearInterval(this.timer);
       this.options.client.off('ready', this.onReady);
-      await Promise.race([this.round, sleep(READ_TIMEOUT_MS)]);
+      await closeWithin(READ_TIMEOUT_MS, () => this.round);
     })();
     return this.stopping;
   }
@@ -109,21 +110,6 @@ export class DataLossWatch {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-async function withTimeout<T>(command: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer from Redis within ${READ_TIMEOUT_MS}ms`)),
-      READ_TIMEOUT_MS,
-    );
-  });
-  try {
-    return await Promise.race([command, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withTimeout<T>(command: Promise<T>): Promise<T> {
+  return withDeadline(command, READ_TIMEOUT_MS, `no answer from Redis within ${READ_TIMEOUT_MS}ms`);
 }

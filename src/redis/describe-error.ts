@@ -32,6 +32,24 @@ const CAUSES: Readonly<Record<Exclude<Fault, 'other'>, string>> = {
   'host-not-found': 'host not found',
 };
 
+/** ioredis's words for a connection it does not have: closed, never made, given up on. */
+const NO_CONNECTION =
+  /^Connection is closed\.|enableOfflineQueue options is false|^Cluster is disconnect|^None of startup nodes is available|^Node is disconnected|^All sentinels are unreachable|^Command timed out|^Socket timeout|^Failed to refresh slots cache/;
+
+/** Replies of a server that cannot serve now: loading its data, a replica, a cluster missing a master. */
+const NOT_SERVING = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b/;
+
+/**
+ * Whether a command failed for want of a usable Redis (unreachable, refusing our password,
+ * not serving yet), the failures that are an outage (exit 69), as against a Redis or a
+ * BullMQ that refused what was asked.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (faultOf(error) !== 'other' || error.name === 'MaxRetriesPerRequestError') return true;
+  return NO_CONNECTION.test(error.message) || NOT_SERVING.test(error.message);
+}
+
 /** What an outage was, in a few words: "connection refused", "password refused", … */
 export function describeRedisCause(error: Error, target: RedisTarget): string {
   const fault = faultOf(error);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
+import { settlesWithin } from '../process/deadline.js';
 
 /**
  * The embedded default (SPEC §2): with no REDIS_URL, `jobs start` runs a private
@@ -115,7 +116,7 @@ export class EmbeddedRedis {
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM'); // redis-server flushes the AOF on SIGTERM
-      await Promise.race([exited, sleep(10_000)]);
+      await settlesWithin(exited, 10_000);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     } else if (this.adoptedPid) {
       try {

@@ -1,10 +1,8 @@
 import type { RedisTarget } from '../config/settings.js';
 import type { JobsEventBus } from '../events.js';
+import { LogThrottle } from '../logging/log-throttle.js';
 import { describeTarget, openRedis, type RedisClient } from './connection.js';
 import { describeRedisCause, describeRedisError } from './describe-error.js';
-
-/** How often an unreachable Redis is reported while we keep retrying. */
-export const REDIS_ERROR_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Opens a long-lived client that reconnects forever with backoff, and resolves once it is
@@ -17,15 +15,13 @@ export async function connectWhenReady(
 ): Promise<RedisClient> {
   const client = openRedis(target, 'worker', { lazyConnect: true });
   const where = describeTarget(target);
-  let lastReport = 0;
+  const reports = new LogThrottle();
   let downSince: number | undefined;
   let lastError: Error | undefined;
   client.on('error', (error: Error) => {
     downSince ??= Date.now();
     lastError = error;
-    const now = Date.now();
-    if (now - lastReport < REDIS_ERROR_LOG_INTERVAL_MS) return;
-    lastReport = now;
+    if (!reports.allow()) return;
     bus.emit('redis:error', { target: where, error: describeRedisError(error, target) });
   });
   // A closed socket that reconnects at once raises no 'error', but it was an outage too.
@@ -40,7 +36,7 @@ export async function connectWhenReady(
     // The next outage is a new one: its first failure is reported at once.
     downSince = undefined;
     lastError = undefined;
-    lastReport = 0;
+    reports.reset();
   });
   const ready = new Promise<void>((resolve) => client.once('ready', () => resolve()));
   client.connect().catch(() => undefined); // failures go to 'error'; retryStrategy keeps trying

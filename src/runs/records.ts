@@ -1,6 +1,8 @@
 import type { RedisClient } from '../redis/connection.js';
 import { historyKey, META, metaKey } from '../redis/keys.js';
 
+export { firstLine } from '../errors.js';
+
 /**
  * A finished run as `jobs history` and `jobs list` show it. Kept by us, not read back
  * from BullMQ's job hashes: finding one job's runs among 100,000 kept jobs would mean
@@ -88,10 +90,6 @@ export async function readLastRuns(
     if (record) runs.set(name, record);
   }
   return runs;
-}
-
-export function firstLine(text: string): string {
-  return text.split('\n', 1)[0] ?? '';
 }
 
 /** A summary as one short line of JSON. */

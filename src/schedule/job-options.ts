@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { JobsOptions, RepeatOptions } from 'bullmq';
+import type { Settings } from '../config/settings.js';
 import type { JobDefinition } from '../definitions/types.js';
 
 /** How long finished runs are kept, in Redis (BullMQ removes them as new ones finish). */
 export interface Retention {
   completedMs: number;
   failedMs: number;
+}
+
+/** The retention the settings give (JOBS_COMPLETED_RETENTION, JOBS_FAILED_RETENTION). */
+export function retentionOf(settings: Readonly<Settings>): Retention {
+  return { completedMs: settings.completedRetentionMs, failedMs: settings.failedRetentionMs };
 }
 
 /** Completed runs kept per queue at most, whatever their age: history, not an archive. */

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JobsError, RunStoppedError } from '../errors.js';
+import { formatDuration } from '../definitions/duration.js';
+import { RunStoppedError, SyncLockBusyError } from '../errors.js';
 import type { RedisClient } from '../redis/connection.js';
 
 /**
@@ -11,21 +12,23 @@ export const LOCK_TTL_MS = 30_000;
 const LOCK_WAIT_MS = 60_000;
 
 /**
- * Waits for the lock (a daemon starting must sync), or throws after LOCK_WAIT_MS, or at
- * once when `signal` fires (a stop during start-up must not wait out another's sync).
+ * Waits for the lock (a daemon starting must sync), or throws SyncLockBusyError after
+ * `waitMs`, or RunStoppedError at once when `signal` fires (a stop during start-up must
+ * not wait out another's sync).
  */
 export async function acquireLock(
   client: RedisClient,
   key: string,
   token: string,
   signal?: AbortSignal,
+  waitMs = LOCK_WAIT_MS,
 ): Promise<void> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const deadline = Date.now() + waitMs;
   while (!(await tryLock(client, key, token))) {
     if (signal?.aborted) throw new RunStoppedError('stopped while waiting for the sync lock');
     if (Date.now() > deadline) {
-      throw new JobsError(
-        `another daemon has held the schedule sync lock (${key}) for over ${LOCK_WAIT_MS / 1000}s`,
+      throw new SyncLockBusyError(
+        `another daemon has held the schedule sync lock (${key}) for over ${formatDuration(waitMs)} and is still changing the schedules; try again once it is done (\`jobs status\` lists the daemons)`,
       );
     }
     await sleep(100 + Math.random() * 200, undefined, { signal }).catch(() => undefined);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
-import type { RedisTarget } from '../config/settings.js';
+import type { RedisTarget, Settings } from '../config/settings.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
-import { openQueue } from '../redis/bull.js';
+import type { JobsEventBus } from '../events.js';
+import { LazyQueues } from '../redis/lazy-queues.js';
 import type { RedisClient } from '../redis/connection.js';
 import { redisNow } from '../redis/clock.js';
 import { META, metaKey } from '../redis/keys.js';
@@ -16,7 +16,13 @@ import {
   storedDefinitionsKey,
   type StoredDefinition,
 } from './stored.js';
-import { repeatOptions, runOptions, scheduleFingerprint, type Retention } from './job-options.js';
+import {
+  repeatOptions,
+  retentionOf,
+  runOptions,
+  scheduleFingerprint,
+  type Retention,
+} from './job-options.js';
 
 export interface SyncResult {
   /** Schedulers that were not in Redis. */
@@ -53,15 +59,7 @@ export async function syncSchedules(options: {
   const lockKey = metaKey(prefix, META.syncLock);
   const token = randomUUID();
   await acquireLock(client, lockKey, token, options.signal);
-  const queues = new Map<string, Queue>();
-  const queueFor = (name: string): Queue => {
-    let queue = queues.get(name);
-    if (!queue) {
-      queue = openQueue(name, options.target, 'producer', { prefix });
-      queues.set(name, queue);
-    }
-    return queue;
-  };
+  const queues = new LazyQueues(options.target, 'producer', prefix);
   try {
     const definitionsKey = storedDefinitionsKey(prefix);
     const storedJson = await client.hgetall(definitionsKey);
@@ -105,8 +103,9 @@ export async function syncSchedules(options: {
       const from = before && before.queue !== job.queue ? before.queue : undefined;
       if (from) moved.add(`${from} ${job.name}`);
       writes.push(async () => {
-        if (from) await queueFor(from).removeJobScheduler(job.name);
-        await queueFor(job.queue).upsertJobScheduler(job.name, repeatOptions(job, now) ?? {}, {
+        if (from) await (await queues.get(from)).removeJobScheduler(job.name);
+        const queue = await queues.get(job.queue);
+        await queue.upsertJobScheduler(job.name, repeatOptions(job, now) ?? {}, {
           name: job.name,
           data: job.data,
           opts: runOptions(job, retention),
@@ -119,7 +118,7 @@ export async function syncSchedules(options: {
         const job = definitions.jobs.get(id);
         if (job && hasRolePlaceholder(job) && job.queue === queueName) continue;
         result.removed.push(id);
-        writes.push(() => queueFor(queueName).removeJobScheduler(id));
+        writes.push(async () => (await queues.get(queueName)).removeJobScheduler(id));
       }
     }
     await runLimited(writes, SYNC_CONCURRENCY);
@@ -133,9 +132,36 @@ export async function syncSchedules(options: {
     await writeStored(client, prefix, definitions, fingerprints, storedJson, stored, now);
     return result;
   } finally {
-    await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
+    await queues.closeAll();
     await releaseLock(client, lockKey, token);
   }
+}
+
+/**
+ * The sync as the daemon and `jobs run` do it: on the settings' Redis, prefix and
+ * retention, reported on the bus as `schedule:synced` (the log line; /readyz waits for it).
+ */
+export async function syncAndReport(
+  client: RedisClient,
+  settings: Readonly<Settings>,
+  definitions: Definitions,
+  bus: JobsEventBus,
+  signal?: AbortSignal,
+): Promise<void> {
+  const started = Date.now();
+  const result = await syncSchedules({
+    client,
+    target: settings.redis,
+    prefix: settings.prefix,
+    definitions,
+    retention: retentionOf(settings),
+    signal,
+  });
+  bus.emit('schedule:synced', {
+    ...result,
+    jobs: definitions.jobs.size,
+    durationMs: Date.now() - started,
+  });
 }
 
 /**

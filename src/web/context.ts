@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Settings } from '../config/settings.js';
 import { loadDefinitions } from '../definitions/load.js';
 import { JobsClient } from '../queue/client.js';
+import { closeWithin } from '../process/deadline.js';
 import { queueNamesOf } from '../queue/queue-names.js';
 import type { RedisClient } from '../redis/connection.js';
 import { LazyQueues } from '../redis/lazy-queues.js';
@@ -66,10 +67,11 @@ export class WebContext {
   /** Closes the queues and the connection. Idempotent; never waits more than 2 s. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.race([
-        Promise.allSettled([this.queues.closeAll(), this.enqueuer?.client.close()]),
-        new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
-      ]);
+      await closeWithin(
+        2_000,
+        () => this.queues.closeAll(),
+        () => this.enqueuer?.client.close(),
+      );
       this.client.disconnect();
     })();
     return this.closing;

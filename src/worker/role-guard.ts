@@ -1,4 +1,4 @@
-import type { Job, JobsOptions, Queue } from 'bullmq';
+import type { Job, JobsOptions } from 'bullmq';
 import type { RedisTarget } from '../config/settings.js';
 import type { JobDefinition } from '../definitions/types.js';
 import { roleQueueName, splitHostQueue } from '../hosts/host-queues.js';
@@ -8,7 +8,7 @@ import {
   readLiveRoles,
   type LiveRoles,
 } from '../hosts/host-roles.js';
-import { openQueue } from '../redis/bull.js';
+import { LazyQueues } from '../redis/lazy-queues.js';
 import type { RedisClient } from '../redis/connection.js';
 import { parseTickJobId } from '../redis/keys.js';
 
@@ -37,14 +37,16 @@ const LIVE_ROLES_TTL_MS = 2_000;
  */
 export class RoleGuard {
   private live: { at: number; roles: Promise<LiveRoles> } | undefined;
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues: LazyQueues;
 
   constructor(
     private readonly client: RedisClient,
     private readonly prefix: string,
-    private readonly target: RedisTarget,
+    target: RedisTarget,
     private readonly hostRoles: readonly string[],
-  ) {}
+  ) {
+    this.queues = new LazyQueues(target, 'producer', prefix);
+  }
 
   async decide(job: Job, definition: JobDefinition): Promise<RoleDecision> {
     const roles = definition.roles;
@@ -82,14 +84,12 @@ export class RoleGuard {
     const { attempts, backoff, removeOnComplete, removeOnFail } = job.opts;
     const jobId = isTick(job) ? job.id : `fwd-${(job.id ?? '').replaceAll(':', '-')}`;
     const opts: JobsOptions = { jobId, attempts, backoff, removeOnComplete, removeOnFail };
-    await this.queue(queueName).add(job.name, job.data, opts);
+    await (await this.queues.get(queueName)).add(job.name, job.data, opts);
   }
 
   /** Idempotent. */
   async stop(): Promise<void> {
-    const queues = [...this.queues.values()];
-    this.queues.clear();
-    await Promise.allSettled(queues.map((queue) => queue.close()));
+    await this.queues.closeAll();
   }
 
   private liveRoles(): Promise<LiveRoles> {
@@ -100,16 +100,6 @@ export class RoleGuard {
       this.live = { at: now, roles };
     }
     return this.live.roles;
-  }
-
-  private queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = openQueue(name, this.target, 'producer', { prefix: this.prefix });
-      queue.on('error', () => undefined); // surfaced by the failing call
-      this.queues.set(name, queue);
-    }
-    return queue;
   }
 }
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Handler } from '../definitions/types.js';
 import { CommandFailedError, type CommandSummary } from '../errors.js';
+import { settlesWithin } from '../process/deadline.js';
 import { OutputLog } from './output-log.js';
 import { OutputTail } from './output-tail.js';
 import type { RunInput } from './run-input.js';
@@ -59,10 +59,7 @@ export async function runCommand(
   );
   const killGroup = async () => {
     signalGroup(child.pid, 'SIGTERM');
-    const done = await Promise.race([
-      exited.then(() => true),
-      sleep(KILL_GRACE_MS).then(() => false),
-    ]);
+    const done = await settlesWithin(exited, KILL_GRACE_MS);
     // The group may outlive its leader (a child the command spawned): finish it either way.
     signalGroup(child.pid, 'SIGKILL');
     if (!done) await exited;
@@ -72,7 +69,7 @@ export async function runCommand(
   try {
     const result = await exited;
     // Streams may lag the exit a little; a grandchild holding them open must not hang us.
-    await Promise.race([streamsClosed(child), sleep(200)]);
+    await settlesWithin(streamsClosed(child), 200);
     stdoutLog.end();
     stderrLog.end();
     const summary = { exitCode: result.code ?? -1, stdout: stdout.text(), stderr: stderr.text() };

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Settings } from '../config/settings.js';
 import {
   EXIT_REASONS,
@@ -9,6 +8,7 @@ import {
   startAliveBeat,
 } from '../process/ipc.js';
 import { onStopSignals } from '../process/signals.js';
+import { closeWithin } from '../process/deadline.js';
 import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import { Heartbeat } from '../heartbeat/heartbeat.js';
@@ -176,7 +176,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   liveOutput.stop();
   await recorder.flush();
   await heartbeat.stop();
-  await Promise.race([client.quit().catch(() => undefined), sleep(1_000)]);
+  await closeWithin(1_000, () => client.quit());
   client.disconnect();
   return reason ?? 'stopped';
 }

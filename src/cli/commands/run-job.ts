@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../definitions/duration.js';
-import { JobDisabledError, UsageError, WorkFailedError } from '../../errors.js';
+import { firstLine, JobDisabledError, UsageError, WorkFailedError } from '../../errors.js';
 import { JobsClient, runNow } from '../../queue/client.js';
 import { waitForResult, type RunResult } from '../../queue/wait-result.js';
 import { connectProducer } from '../../redis/connection.js';
@@ -48,7 +48,7 @@ export function registerRunJob(program: Command): void {
           return;
         }
         const result = (await waitForResult(
-          client.queue(enqueued.queue),
+          await client.queue(enqueued.queue),
           enqueued.id,
         )) as RunResult;
         if (flags.json) printJson({ ...enqueued, ...result });
@@ -62,7 +62,7 @@ export function registerRunJob(program: Command): void {
         }
         if (result.status !== 'completed') {
           throw new WorkFailedError(
-            `job '${name}' (${enqueued.id}) failed: ${firstLine(result.error)}`,
+            `job '${name}' (${enqueued.id}) failed: ${firstLine(result.error ?? 'unknown error')}`,
           );
         }
       } finally {
@@ -78,8 +78,4 @@ function parseData(text: string | undefined): unknown {
   } catch (error) {
     throw new UsageError(`--data '${text}' is not valid JSON: ${(error as Error).message}`);
   }
-}
-
-function firstLine(text: string | undefined): string {
-  return (text ?? 'unknown error').split('\n')[0] ?? '';
 }

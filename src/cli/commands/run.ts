@@ -1,22 +1,11 @@
 import type { Command } from 'commander';
-import { loadSettings } from '../../config/settings.js';
-import { loadDefinitions } from '../../definitions/load.js';
-import { JobsEventBus } from '../../events.js';
-import { createLogger } from '../../logging/logger.js';
-import { logEvents } from '../../logging/subscribe.js';
 import { connectProducer } from '../../redis/connection.js';
-import { syncSchedules } from '../../schedule/sync.js';
+import { syncAndReport } from '../../schedule/sync.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
 import { environmentHelp } from '../environment-help.js';
 import { collect, durationFlag, wholeNumberFlag } from '../flags.js';
-import { addRecycleOptions, recycleLimits, type RecycleFlags } from '../recycle-options.js';
-
-interface RunFlags extends RecycleFlags {
-  queue?: string[];
-  concurrency?: number;
-  stopTimeout?: number;
-  once?: boolean;
-}
+import { startWorkerProcess, type WorkerFlags } from '../process-start.js';
+import { addRecycleOptions } from '../recycle-options.js';
 
 /**
  * `jobs run`: cron mode, for hosts with no daemon (`* * * * * jobs run` in a crontab).
@@ -38,42 +27,18 @@ export function registerRun(program: Command): void {
     );
   addRecycleOptions(command, 'exit 0')
     .addHelpText('after', environmentHelp('run'))
-    .action(async (flags: RunFlags, command: Command) => {
+    .action(async (flags: WorkerFlags, command: Command) => {
       const startedAt = Date.now();
-      const global = command.optsWithGlobals<{ config?: string }>();
-      const settings = loadSettings({ ...flags, metricsAddr: 'off', config: global.config });
-      const definitions = await loadDefinitions(settings.configPath);
-      const log = createLogger(settings.logLevel, { role: 'run' });
-      const bus = new JobsEventBus();
-      logEvents(bus, log);
+      const worker = await startWorkerProcess(command, { ...flags, metricsAddr: 'off' }, 'run');
       // Fails fast (exit 69) when Redis is away: cron calls again next minute.
-      const client = await connectProducer(settings);
+      const client = await connectProducer(worker.settings);
       try {
-        const result = await syncSchedules({
-          client,
-          target: settings.redis,
-          prefix: settings.prefix,
-          definitions,
-          retention: {
-            completedMs: settings.completedRetentionMs,
-            failedMs: settings.failedRetentionMs,
-          },
-        });
-        bus.emit('schedule:synced', {
-          ...result,
-          jobs: definitions.jobs.size,
-          durationMs: Date.now() - startedAt,
-        });
+        await syncAndReport(client, worker.settings, worker.definitions, worker.bus);
       } finally {
         client.disconnect();
       }
       await runWorkerProcess({
-        settings,
-        definitions,
-        bus,
-        log,
-        queues: flags.queue,
-        limits: recycleLimits(settings.recycle, flags.once),
+        ...worker,
         stopWhenEmpty: { dueBefore: startedAt },
         restartable: false,
         metrics: false,

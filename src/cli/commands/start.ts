@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { loadSettings } from '../../config/settings.js';
 import { Daemon } from '../../daemon/daemon.js';
-import { JobsEventBus } from '../../events.js';
-import { createLogger } from '../../logging/logger.js';
-import { logEvents } from '../../logging/subscribe.js';
 import { environmentHelp } from '../environment-help.js';
 import { durationFlag, metricsAddrFlag, wholeNumberFlag } from '../flags.js';
+import { startProcess } from '../process-start.js';
 import { addRecycleOptions, type RecycleFlags } from '../recycle-options.js';
 import { onReloadSignal, onStopSignals } from '../../process/signals.js';
 
@@ -48,11 +45,7 @@ export function registerStart(program: Command): void {
   addRecycleOptions(command, 'exit 0 (each worker; the daemon starts a new one)')
     .addHelpText('after', environmentHelp('start'))
     .action(async (flags: StartFlags, command: Command) => {
-      const global = command.optsWithGlobals<{ config?: string }>();
-      const settings = loadSettings({ ...flags, config: global.config });
-      const log = createLogger(settings.logLevel, { role: 'daemon' });
-      const bus = new JobsEventBus();
-      logEvents(bus, log);
+      const { settings, log, bus } = startProcess(command, flags, 'daemon');
       const daemon = new Daemon({ settings, scheduler: flags.scheduler, bus, log });
       onStopSignals(
         (signal) => {

@@ -1,21 +1,12 @@
 import type { Command } from 'commander';
-import { loadSettings } from '../../config/settings.js';
-import { loadDefinitions } from '../../definitions/load.js';
-import { JobsEventBus } from '../../events.js';
-import { createLogger } from '../../logging/logger.js';
-import { logEvents } from '../../logging/subscribe.js';
 import { waitForActivation } from '../../process/ipc.js';
 import { runWorkerProcess } from '../../worker/worker-process.js';
 import { environmentHelp } from '../environment-help.js';
 import { collect, durationFlag, metricsAddrFlag, wholeNumberFlag } from '../flags.js';
-import { addRecycleOptions, recycleLimits, type RecycleFlags } from '../recycle-options.js';
+import { startWorkerProcess, type WorkerFlags } from '../process-start.js';
+import { addRecycleOptions } from '../recycle-options.js';
 
-interface WorkFlags extends RecycleFlags {
-  queue?: string[];
-  concurrency?: number;
-  stopTimeout?: number;
-  metricsAddr?: string;
-  once?: boolean;
+interface WorkFlags extends WorkerFlags {
   stopWhenEmpty?: boolean;
 }
 
@@ -53,28 +44,15 @@ export function registerWork(program: Command): void {
     .action(async (flags: WorkFlags, command: Command) => {
       // A spare forked ahead of time by the daemon's pool waits here, modules loaded.
       if (!(await waitForActivation())) return;
-      const global = command.optsWithGlobals<{ config?: string }>();
       // JOBS_METRICS_ADDR is the daemon's: a worker serves metrics only when told to here,
       // since several workers on one host would all claim the same port.
-      const settings = loadSettings({
-        ...flags,
-        metricsAddr: flags.metricsAddr ?? 'off',
-        config: global.config,
-      });
-      const definitions = await loadDefinitions(settings.configPath);
-      const log = createLogger(settings.logLevel, { role: 'worker' });
-      const bus = new JobsEventBus();
-      logEvents(bus, log);
+      const metricsAddr = flags.metricsAddr ?? 'off';
+      const worker = await startWorkerProcess(command, { ...flags, metricsAddr }, 'worker');
       await runWorkerProcess({
-        settings,
-        definitions,
-        bus,
-        log,
-        queues: flags.queue,
-        limits: recycleLimits(settings.recycle, flags.once),
+        ...worker,
         stopWhenEmpty: flags.stopWhenEmpty ? {} : undefined,
         restartable: true,
-        metrics: settings.metricsAddr !== 'off',
+        metrics: worker.settings.metricsAddr !== 'off',
       });
     });
 }

@@ -106,7 +106,7 @@ export function runRoutes(app: Hono<WebEnv>): void {
     const accepted = { id: enqueued.id, queue: enqueued.queue, name, url };
     if (waitMs === undefined) return c.json(accepted, 202);
     const result = await waitForResult(
-      client.queue(enqueued.queue),
+      await client.queue(enqueued.queue),
       enqueued.id,
       Date.now() + waitMs,
     );
