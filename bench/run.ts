@@ -4,7 +4,6 @@ import { benchCli } from './cli.js';
 import { benchDefinitions } from './definitions.js';
 import { benchFootprint } from './footprint.js';
 import { benchLag } from './lag.js';
-import { benchLibraries } from './libraries.js';
 import { benchMetrics } from './metrics.js';
 import { benchOutput } from './output.js';
 import { spread } from './proc.js';
@@ -55,9 +54,11 @@ async function main(): Promise<void> {
   // 10,000 definitions (bench/definitions.ts) and a 10 MB command output (bench/output.ts).
   await section('definitions', benchDefinitions);
   await section('output', benchOutput);
-  // Hand-written pieces against their libraries (bench/libraries.ts): no Redis.
+  // Hand-written pieces against their libraries (bench/libraries.ts): no Redis. Imported
+  // here, so that the other sections run in a checkout whose devDependencies are older.
   if (wanted('libraries')) {
     console.log('\n== libraries');
+    const { benchLibraries } = await import('./libraries.js');
     for (const [key, value] of Object.entries(await benchLibraries()))
       figures[`libraries.${key}`] = value;
   }
