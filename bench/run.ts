@@ -54,6 +54,14 @@ async function main(): Promise<void> {
   // 10,000 definitions (bench/definitions.ts) and a 10 MB command output (bench/output.ts).
   await section('definitions', benchDefinitions);
   await section('output', benchOutput);
+  // Hand-written pieces against their libraries (bench/libraries.ts): no Redis. Imported
+  // here, so that the other sections run in a checkout whose devDependencies are older.
+  if (wanted('libraries')) {
+    console.log('\n== libraries');
+    const { benchLibraries } = await import('./libraries.js');
+    for (const [key, value] of Object.entries(await benchLibraries()))
+      figures[`libraries.${key}`] = value;
+  }
   console.log(JSON.stringify(figures));
 }
 

@@ -6,10 +6,13 @@ import { createRequire } from 'node:module';
  * (the widest columns are narrowed and their cells wrapped); piped output keeps full
  * lines for grep.
  *
- * Laid out here rather than by a table library: cli-table3 took ~35 ms to load and draw
- * 50 rows, a sixth of the time budget of a whole `jobs failed`. The hard part, how many
- * terminal cells a string takes (wide CJK characters, emoji), is string-width's, loaded
- * only when a cell holds something other than printable ASCII.
+ * Laid out here rather than by cli-table3: `npm run bench` (section `libraries`) measures
+ * both. In a fresh process cli-table3 adds 50–140 ms to load and draw 50 rows, half a bare
+ * `node` start or more, and this file about a fifth of that; 1,000 rows cost it 25 times
+ * our CPU, as it checks each cell against those above it for spans we never use. The hard
+ * part, how many terminal cells a string takes (wide CJK characters, emoji), is
+ * string-width's for both, so both lay out alike; here it is loaded only when a cell holds
+ * something other than printable ASCII.
  */
 
 /** Space between columns, and the narrowest a column is squeezed to on a small terminal. */
