@@ -1,8 +1,6 @@
 import type { RedisClient } from '../redis/connection.js';
 import { historyKey, META, metaKey } from '../redis/keys.js';
 
-export { firstLine } from '../errors.js';
-
 /**
  * A finished run as `jobs history` and `jobs list` show it. Kept by us, not read back
  * from BullMQ's job hashes: finding one job's runs among 100,000 kept jobs would mean
@@ -34,6 +32,8 @@ export const SUMMARY_CHARS = 200;
  * Writes finished runs in one round trip: each history list (all jobs, and each job's
  * own) gets one LPUSH of its records and one LTRIM, and the last-run hash one HSET with
  * each job's newest real run. Records come oldest first, so the lists stay newest first.
+ * A busy worker's batch can be longer than a list keeps: only the records a list keeps
+ * are made JSON and sent (the newest overall are among the newest of their own job).
  */
 export async function writeRunRecords(
   client: RedisClient,
@@ -41,29 +41,32 @@ export async function writeRunRecords(
   records: readonly RunRecord[],
 ): Promise<void> {
   if (records.length === 0) return;
-  const all = metaKey(prefix, META.history);
-  const byName = new Map<string, string[]>();
-  const lastRun = new Map<string, string>();
-  const everyJson: string[] = [];
-  for (const record of records) {
-    const json = JSON.stringify(record);
-    everyJson.push(json);
+  const jsons: string[] = new Array<string>(records.length);
+  const json = (index: number): string =>
+    (jsons[index] ??= JSON.stringify(records[index] as RunRecord));
+  const byName = new Map<string, number[]>();
+  const lastRun = new Map<string, number>();
+  records.forEach((record, index) => {
     const own = byName.get(record.name);
-    if (own) own.push(json);
-    else byName.set(record.name, [json]);
-    if (record.status !== 'skipped') lastRun.set(record.name, json);
-  }
-  // A busy worker's batch can be longer than a list keeps: push only what LTRIM would keep.
-  const newest = (jsons: string[]) => jsons.slice(-HISTORY_KEEP);
-  const multi = client
-    .multi()
-    .lpush(all, ...newest(everyJson))
-    .ltrim(all, 0, HISTORY_KEEP - 1);
-  for (const [name, jsons] of byName) {
+    if (own) own.push(index);
+    else byName.set(record.name, [index]);
+    if (record.status !== 'skipped') lastRun.set(record.name, index);
+  });
+  const multi = client.multi();
+  for (const [name, indexes] of byName) {
     const own = historyKey(prefix, name);
-    multi.lpush(own, ...newest(jsons)).ltrim(own, 0, HISTORY_KEEP - 1);
+    multi.lpush(own, ...indexes.slice(-HISTORY_KEEP).map(json)).ltrim(own, 0, HISTORY_KEEP - 1);
   }
-  if (lastRun.size > 0) multi.hset(metaKey(prefix, META.lastRun), Object.fromEntries(lastRun));
+  const all = metaKey(prefix, META.history);
+  const newest: string[] = [];
+  for (let index = Math.max(0, records.length - HISTORY_KEEP); index < records.length; index++)
+    newest.push(json(index));
+  multi.lpush(all, ...newest).ltrim(all, 0, HISTORY_KEEP - 1);
+  if (lastRun.size > 0) {
+    const last: Record<string, string> = {};
+    for (const [name, index] of lastRun) last[name] = json(index);
+    multi.hset(metaKey(prefix, META.lastRun), last);
+  }
   await multi.exec();
 }
 

@@ -7,6 +7,7 @@ import type { Logger } from '../logging/logger.js';
 import { splitHostQueue } from '../hosts/host-queues.js';
 import type { PauseGuard } from './pause-guard.js';
 import type { RunDecision, RunGuard } from './run-guard.js';
+import type { OverlapLease } from './overlap-lock.js';
 import type { RoleDecision, RoleGuard } from './role-guard.js';
 import { runCommand } from './run-command.js';
 import { callModule, ModuleContext, moduleFailure, moduleHandler, toJson } from './run-module.js';
@@ -88,14 +89,48 @@ export function createProcessor({
     return base;
   };
 
-  async function processJob(job: Job, token?: string): Promise<unknown> {
+  /**
+   * BullMQ's processor. A plain run (not a scheduler's tick, no roles, no overlap or
+   * missed-run rule, attempts left) goes straight to runJob: one async function from
+   * BullMQ's call to the handler's. Anything else is checked first (checkThenRun).
+   */
+  function processJob(job: Job, token?: string): Promise<unknown> {
     const queue = baseQueue(job.queueName);
     const definition = definitions.jobs.get(job.name);
     const ref: JobRef = { queue, name: job.name, id: job.id ?? '', attempt: attemptOf(job) };
+    const tick = scheduledTime(job);
     hooks?.taken(queue, job, definition);
-    let lease: { release(): Promise<void> } | undefined;
+    const plain =
+      tick === undefined &&
+      !job.repeatJobKey &&
+      !hasRoles(definition) &&
+      !rulesApply(definition) &&
+      !startsUsedUp(job, ref);
+    return plain
+      ? runJob(job, token, ref, definition, undefined, undefined, undefined)
+      : checkThenRun(job, token, ref, definition, tick);
+  }
+
+  /** Whether the job has an overlap or missed-run rule this worker checks. */
+  function rulesApply(definition: JobDefinition | undefined): definition is JobDefinition {
+    return (
+      runGuard !== undefined &&
+      definition !== undefined &&
+      definition.enabled &&
+      hasRunRules(definition)
+    );
+  }
+
+  async function checkThenRun(
+    job: Job,
+    token: string | undefined,
+    ref: JobRef,
+    definition: JobDefinition | undefined,
+    tick: number | undefined,
+  ): Promise<unknown> {
+    // runJob lets the job go (hooks.released) once it has it; until then, this does.
+    let handedOver = false;
     try {
-      const tick = scheduledTime(job);
       let jitterMs: number | undefined;
       if (tick !== undefined || job.repeatJobKey || hasRoles(definition)) {
         const admission = await admit(job, token, ref, definition, tick);
@@ -106,7 +141,7 @@ export function createProcessor({
       // it could say how it ended (BullMQ's stalled check then hands the job out again). A
       // job retried by hand after it failed (its starts all ended) runs, as it was asked to.
       const attempts = attemptsOf(job);
-      if (ref.attempt > attempts && ref.attempt - 1 - job.attemptsMade > 0) {
+      if (startsUsedUp(job, ref)) {
         return failUnstarted(
           ref,
           new UnrecoverableError(
@@ -115,11 +150,11 @@ export function createProcessor({
           false,
         );
       }
-      // Most jobs have neither rule: they run at once, with no await and no lease.
-      if (definition?.enabled && runGuard && hasRunRules(definition)) {
+      let lease: OverlapLease | undefined;
+      if (rulesApply(definition)) {
         let decision: RunDecision;
         try {
-          decision = await runGuard.decide(job, definition);
+          decision = await (runGuard as RunGuard).decide(job, definition);
         } catch (error) {
           // The overlap or missed-run check could not reach Redis: a failed run, counted as one.
           const message = `could not check the overlap and missed-run rules: ${errorMessage(error)}`;
@@ -131,20 +166,11 @@ export function createProcessor({
         }
         lease = decision.lease;
       }
-      return await runJob(
-        job,
-        token,
-        ref,
-        definition,
-        ref.attempt === 1 ? tick : undefined,
-        jitterMs,
-      );
+      handedOver = true;
+      const scheduledAt = ref.attempt === 1 ? tick : undefined;
+      return await runJob(job, token, ref, definition, scheduledAt, jitterMs, lease);
     } finally {
-      try {
-        if (lease) await lease.release();
-      } finally {
-        hooks?.released(queue, job);
-      }
+      if (!handedOver) hooks?.released(ref.queue, job);
     }
   }
 
@@ -252,83 +278,95 @@ export function createProcessor({
     definition: JobDefinition | undefined,
     scheduledAt: number | undefined,
     jitterMs: number | undefined,
+    lease: OverlapLease | undefined,
   ): Promise<unknown> {
-    const startedAt = Date.now();
-    // Every field set, in one order: the listeners see one shape of event.
-    bus.emit('job:started', {
-      queue: ref.queue,
-      name: ref.name,
-      id: ref.id,
-      attempt: ref.attempt,
-      startedAt,
-      scheduledAt,
-      jitterMs: scheduledAt === undefined ? undefined : jitterMs,
-    });
-    if (!definition) {
-      return runFailed(
-        job,
-        ref,
-        startedAt,
-        new UnrecoverableError(
-          `no job named '${job.name}' in ${definitions.file}; known jobs: ${known || 'none'}`,
-        ),
-      );
-    }
-    if (!definition.enabled) {
-      const error = new UnrecoverableError(`job '${job.name}' is disabled in ${definitions.file}`);
-      return runFailed(job, ref, startedAt, error);
-    }
-    if (definition.queue !== ref.queue) {
-      const error = new UnrecoverableError(
-        `job '${job.name}' belongs to queue '${definition.queue}', not '${job.queueName}'`,
-      );
-      return runFailed(job, ref, startedAt, error);
-    }
-
-    const abort = new RunAbort(startedAt + definition.timeoutMs, definition.timeoutMs);
-    deadlines.add(abort);
     try {
-      const handler = definition.handler;
-      let summary: unknown;
-      if (handler.kind === 'module') {
-        const loaded = moduleHandler(handler);
-        const run = typeof loaded === 'function' ? loaded : await loaded;
-        try {
-          const result = callModule(
-            run,
-            new ModuleContext(job, ref.id, ref.attempt, abort, log),
-            abort,
-          );
-          summary = result instanceof Promise ? await result : result;
-        } catch (error) {
-          throw moduleFailure(handler, abort, error);
-        }
-        summary = toJson(summary, handler);
-      } else {
-        summary = await runCommand(handler, new JobRunInput(job, ref, abort, log, bus));
-      }
-      bus.emit('job:completed', {
+      const startedAt = Date.now();
+      // Every field set, in one order: the listeners see one shape of event.
+      bus.emit('job:started', {
         queue: ref.queue,
         name: ref.name,
         id: ref.id,
         attempt: ref.attempt,
-        durationMs: Date.now() - startedAt,
-        summary,
+        startedAt,
+        scheduledAt,
+        jitterMs: scheduledAt === undefined ? undefined : jitterMs,
       });
-      return summary;
-    } catch (error) {
-      if (error instanceof CommandFailedError) {
-        await job.log(JSON.stringify(error.summary)).catch(() => undefined);
+      if (!definition) {
+        return runFailed(
+          job,
+          ref,
+          startedAt,
+          new UnrecoverableError(
+            `no job named '${job.name}' in ${definitions.file}; known jobs: ${known || 'none'}`,
+          ),
+        );
       }
-      if (error instanceof RunStoppedError && token && returnUncounted) {
-        // Back to the queue, eligible at once, with this attempt not counted (SPEC §5).
-        await returnUncounted(job, token);
-        bus.emit('job:returned', { ...ref, reason: 'worker stopped' });
-        throw new DelayedError();
+      if (!definition.enabled) {
+        const error = new UnrecoverableError(
+          `job '${job.name}' is disabled in ${definitions.file}`,
+        );
+        return runFailed(job, ref, startedAt, error);
       }
-      return runFailed(job, ref, startedAt, error);
+      if (definition.queue !== ref.queue) {
+        const error = new UnrecoverableError(
+          `job '${job.name}' belongs to queue '${definition.queue}', not '${job.queueName}'`,
+        );
+        return runFailed(job, ref, startedAt, error);
+      }
+
+      const abort = new RunAbort(startedAt + definition.timeoutMs, definition.timeoutMs);
+      deadlines.add(abort);
+      try {
+        const handler = definition.handler;
+        let summary: unknown;
+        if (handler.kind === 'module') {
+          const loaded = moduleHandler(handler);
+          const run = typeof loaded === 'function' ? loaded : await loaded;
+          try {
+            const result = callModule(
+              run,
+              new ModuleContext(job, ref.id, ref.attempt, abort, log),
+              abort,
+            );
+            summary = result instanceof Promise ? await result : result;
+          } catch (error) {
+            throw moduleFailure(handler, abort, error);
+          }
+          summary = toJson(summary, handler);
+        } else {
+          summary = await runCommand(handler, new JobRunInput(job, ref, abort, log, bus));
+        }
+        bus.emit('job:completed', {
+          queue: ref.queue,
+          name: ref.name,
+          id: ref.id,
+          attempt: ref.attempt,
+          durationMs: Date.now() - startedAt,
+          summary,
+        });
+        return summary;
+      } catch (error) {
+        if (error instanceof CommandFailedError) {
+          await job.log(JSON.stringify(error.summary)).catch(() => undefined);
+        }
+        if (error instanceof RunStoppedError && token && returnUncounted) {
+          // Back to the queue, eligible at once, with this attempt not counted (SPEC §5).
+          await returnUncounted(job, token);
+          bus.emit('job:returned', { ...ref, reason: 'worker stopped' });
+          throw new DelayedError();
+        }
+        return runFailed(job, ref, startedAt, error);
+      } finally {
+        deadlines.delete(abort);
+      }
     } finally {
-      deadlines.delete(abort);
+      // The job is let go after its lease: the active counts cover the whole take.
+      try {
+        if (lease) await lease.release();
+      } finally {
+        hooks?.released(ref.queue, job);
+      }
     }
   }
 
@@ -345,6 +383,14 @@ export function createProcessor({
 /** Whether the job has `roles`, which a role guard decides on before it runs here. */
 function hasRoles(definition: JobDefinition | undefined): boolean {
   return definition !== undefined && definition.enabled && definition.roles.length > 0;
+}
+
+/**
+ * Whether all of the job's attempts were started and the last one never said how it
+ * ended (its worker died): then it is not started again.
+ */
+function startsUsedUp(job: Job, ref: JobRef): boolean {
+  return ref.attempt > attemptsOf(job) && ref.attempt - 1 - job.attemptsMade > 0;
 }
 
 /** Whether RunGuard has anything to check for this job: `missed: skip` or `overlap: forbid`. */

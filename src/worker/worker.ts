@@ -15,6 +15,8 @@ import { createProcessor, type ProcessorDeps, type RunHooks } from './processor.
 import type { EventLoopWatch } from './event-loop-watch.js';
 import { Watchdog, type QueueActivity } from './watchdog.js';
 import { TickWake } from './tick-wake.js';
+import { LogThrottle } from '../logging/log-throttle.js';
+import { settlesWithin } from '../process/deadline.js';
 
 /**
  * Lock and stalled-check settings. A worker renews its job locks every lockDuration/2;
@@ -81,7 +83,7 @@ export class JobsWorker {
   private tickWake: TickWake | undefined;
   private stopping: Promise<void> | undefined;
   private forcedAt: number | undefined;
-  private lastErrorLog = 0;
+  private readonly errorLog = new LogThrottle();
   private active = 0;
   readonly queues: readonly string[];
 
@@ -185,7 +187,7 @@ export class JobsWorker {
     this.workers.set(queue, this.createWorker(queue));
     this.announceConsumers();
     // Forced: the first close() call decides how it closes, and a graceful one can hang.
-    await Promise.race([old.close(true).catch(() => undefined), sleep(ABORT_GRACE_MS)]);
+    await settlesWithin(old.close(true), ABORT_GRACE_MS);
   }
 
   private queueActivity(name: string): QueueActivity {
@@ -248,10 +250,7 @@ export class JobsWorker {
   }
 
   private reportError(error: Error): void {
-    // Redis outages make every consumer report every reconnect: log once per 10s.
-    const now = Date.now();
-    if (now - this.lastErrorLog < 10_000) return;
-    this.lastErrorLog = now;
-    this.options.log.error({ error: error.message }, 'worker error');
+    // Redis outages make every consumer report every reconnect: log once per interval.
+    if (this.errorLog.allow()) this.options.log.error({ error: error.message }, 'worker error');
   }
 }
