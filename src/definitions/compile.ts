@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkCron, cronGapFloor, nextCronRuns, normalizeCron } from './cron.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { displayPath, type Locator } from './locate.js';
+import { displayPath, type Locator } from './parsed.js';
 import { locateSyntaxError } from './module-syntax.js';
 import type { RawDefaults, RawJob } from './schema.js';
 import {

@@ -1,6 +1,5 @@
 import { FAILSAFE_SCHEMA, load, Type } from 'js-yaml';
-import { displayPath, type Locator } from './locate.js';
-import type { ParsedFile, ParsedJob } from './parse-yaml.js';
+import { displayPath, type Locator, type ParsedFile, type ParsedJob } from './parsed.js';
 import { countLines, splitJobs } from './segments.js';
 
 /**

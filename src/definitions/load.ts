@@ -3,9 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { checkDefaults, compileJob, type CompileContext, type Report } from './compile.js';
-import { displayPath, type Locator, subject } from './locate.js';
+import { displayPath, PARSE_WHOLE, subject, type Locator, type ParsedFile } from './parsed.js';
 import { parseFast } from './fast-parse.js';
-import { parseWhole, parseYaml, PARSE_WHOLE, type ParsedFile } from './parse-yaml.js';
 import { defaultsSchema, jobSchema, DEFAULTS_KEYS, JOB_KEYS, type RawDefaults } from './schema.js';
 import type { Definitions, JobDefinition } from './types.js';
 
@@ -44,6 +43,8 @@ export async function parseDefinitions(text: string, absoluteFile: string): Prom
 
 /** The file read by `yaml`, keeping positions: every error says file:line:col. */
 export async function readPositioned(text: string, absoluteFile: string): Promise<Definitions> {
+  // Loaded only now: a valid file read by the fast path never needs `yaml`.
+  const { parseWhole, parseYaml } = await import('./parse-yaml.js');
   const definitions = await checkDefinitions(parseYaml(text, absoluteFile), absoluteFile);
   // A file parsed whole is never asked to be parsed whole again.
   return definitions ?? (await checkDefinitions(parseWhole(text, absoluteFile), absoluteFile))!;

@@ -1,5 +1,5 @@
-import path from 'node:path';
-import { isMap, isScalar, type Document, type LineCounter, type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, type Document, type Node, type YAMLMap } from 'yaml';
+import { displayPath, type LinePositions, type Locator } from './parsed.js';
 
 /**
  * Where a document parsed from part of the file stands: at `offset`, holding the value at
@@ -12,14 +12,6 @@ export interface DocumentScope {
 
 const WHOLE_FILE: DocumentScope = { offset: 0, depth: 0 };
 
-/** Where a value or a key stands in the definitions file, as `file:line:col`. */
-export interface Locator {
-  /** The position of the value at `keys`, or of its nearest ancestor that exists. */
-  valueAt(keys: readonly PropertyKey[]): string;
-  /** The position of the key `key` in the map at `keys` (for unknown keys and job names). */
-  keyAt(keys: readonly PropertyKey[], key: string): string;
-}
-
 /** Finds where a value (or a key) stands in the definitions file, as parsed by `yaml`. */
 export class SourceLocator implements Locator {
   /**
@@ -31,7 +23,7 @@ export class SourceLocator implements Locator {
   constructor(
     private readonly file: string,
     private readonly doc: Document,
-    private readonly lines: LineCounter,
+    private readonly lines: LinePositions,
     private readonly scope: DocumentScope = WHOLE_FILE,
   ) {}
 
@@ -79,22 +71,4 @@ export class SourceLocator implements Locator {
   displayName(): string {
     return displayPath(this.file);
   }
-}
-
-/** Relative to the working directory when inside it: what an operator typed. */
-export function displayPath(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith('..') ? relative : file;
-}
-
-/** "timeout of job 'cleanup'", "schedule '* * *' of job 'cleanup'", "defaults.backoff", "job 'cleanup'". */
-export function subject(keys: readonly PropertyKey[], value?: unknown): string {
-  const shown = value === undefined ? '' : ` '${String(value)}'`;
-  const [top, second, ...rest] = keys.map(String);
-  if (top === 'jobs' && second !== undefined) {
-    return rest.length === 0
-      ? `job '${second}'${shown}`
-      : `${rest.join('.')}${shown} of job '${second}'`;
-  }
-  return [top, second, ...rest].filter((part) => part !== undefined).join('.') + shown;
 }

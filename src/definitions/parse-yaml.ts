@@ -1,27 +1,10 @@
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { ConfigError, firstLine } from '../errors.js';
-import { SourceLocator, type Locator } from './locate.js';
+import { SourceLocator } from './locate.js';
+import { PARSE_WHOLE, type ParsedFile, type ParsedJob } from './parsed.js';
 import { countLines, splitJobs, type SplitFile } from './segments.js';
 
-/** One entry of the `jobs:` map, with a locator that knows where its text stands. */
-export interface ParsedJob {
-  name: string;
-  value: unknown;
-  locator: Locator;
-}
-
-/**
- * The definitions file as data: the top-level map (its `jobs` as parsed whole, or `{}`
- * when the jobs come a piece at a time) and the jobs, each with its positions.
- */
-export interface ParsedFile {
-  top: unknown;
-  locator: Locator;
-  jobs: (parsedTop: { jobs: Record<string, unknown> }) => Iterable<ParsedJob | typeof PARSE_WHOLE>;
-}
-
-/** Met while iterating the jobs a piece at a time: start again with the file parsed whole. */
-export const PARSE_WHOLE = Symbol('parse the file whole');
+export { PARSE_WHOLE, type ParsedFile, type ParsedJob };
 
 /** A file in plain block style is read a job at a time (segments.ts); any other whole. */
 export function parseYaml(text: string, file: string): ParsedFile {

@@ -1,4 +1,4 @@
-import { LineCounter } from 'yaml';
+import type { LinePositions } from './parsed.js';
 
 /**
  * A definitions file cut into the part before its `jobs:` map and one piece of text per
@@ -73,11 +73,26 @@ function nextLineStart(text: string, from: number): number {
 }
 
 /** Line starts of the whole file, as the parser would have counted them. */
-export function countLines(text: string): LineCounter {
-  const lines = new LineCounter();
-  lines.addNewLine(0);
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
-    lines.addNewLine(at + 1);
+export function countLines(text: string): LinePositions {
+  const starts = [0];
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+  return new LineStarts(starts);
+}
+
+/** An offset's 1-based line and column, found as yaml's LineCounter finds them. */
+class LineStarts implements LinePositions {
+  constructor(private readonly starts: readonly number[]) {}
+
+  linePos(offset: number): { line: number; col: number } {
+    let low = 0;
+    let high = this.starts.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((this.starts[mid] as number) < offset) low = mid + 1;
+      else high = mid;
+    }
+    if (this.starts[low] === offset) return { line: low + 1, col: 1 };
+    if (low === 0) return { line: 0, col: offset };
+    return { line: low, col: offset - (this.starts[low - 1] as number) + 1 };
   }
-  return lines;
 }

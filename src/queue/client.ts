@@ -1,7 +1,7 @@
 import type { Job, Queue } from 'bullmq';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { loadDefinitions } from '../definitions/load.js';
-import { displayPath } from '../definitions/locate.js';
+import { displayPath } from '../definitions/parsed.js';
 import { didYouMean } from '../definitions/suggest.js';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
 import { errorMessage, JobsError, RedisUnavailableError, UsageError } from '../errors.js';
