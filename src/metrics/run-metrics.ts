@@ -49,11 +49,21 @@ class HistogramSeries {
   }
 
   observe(value: number): void {
-    let index = this.bounds.findIndex((bound) => value <= bound);
-    if (index === -1) index = this.bounds.length;
+    const index = bucketIndex(this.bounds, value);
     this.counts[index] = (this.counts[index] ?? 0) + 1;
     this.sum += value;
     this.count++;
+    this.text = undefined;
+  }
+
+  /** Observations counted elsewhere (a forked worker's tally), bucket by bucket. */
+  add(counts: readonly number[], sum: number): void {
+    for (let i = 0; i < this.counts.length; i++) {
+      const count = counts[i] ?? 0;
+      this.counts[i] = (this.counts[i] ?? 0) + count;
+      this.count += count;
+    }
+    this.sum += sum;
     this.text = undefined;
   }
 
@@ -71,6 +81,12 @@ class HistogramSeries {
     this.text = lines.join('\n');
     return this.text;
   }
+}
+
+/** The bucket of `value` among `bounds` (upper bounds, ascending); bounds.length for +Inf. */
+export function bucketIndex(bounds: readonly number[], value: number): number {
+  for (let i = 0; i < bounds.length; i++) if (value <= (bounds[i] as number)) return i;
+  return bounds.length;
 }
 
 /** Where run outcomes are recorded: RunMetrics, or a forked worker's RunTally for its daemon. */
@@ -98,6 +114,30 @@ export class RunMetrics implements RunSink {
   }
 
   observeDuration(queue: string, jobName: string, status: RunStatus, seconds: number): void {
+    this.durationSeries(queue, jobName, status).observe(seconds);
+  }
+
+  observeLag(queue: string, jobName: string, seconds: number): void {
+    this.lagSeries(queue, jobName).observe(seconds);
+  }
+
+  /** Durations a forked worker counted per DURATION_BUCKETS bucket (run-tally.ts). */
+  addDurations(
+    queue: string,
+    jobName: string,
+    status: RunStatus,
+    counts: readonly number[],
+    sum: number,
+  ): void {
+    this.durationSeries(queue, jobName, status).add(counts, sum);
+  }
+
+  /** Lags a forked worker counted per LAG_BUCKETS bucket. */
+  addLags(queue: string, jobName: string, counts: readonly number[], sum: number): void {
+    this.lagSeries(queue, jobName).add(counts, sum);
+  }
+
+  private durationSeries(queue: string, jobName: string, status: RunStatus): HistogramSeries {
     const key = `${queue}\0${jobName}\0${status}`;
     let series = this.durations.get(key);
     if (!series) {
@@ -105,10 +145,10 @@ export class RunMetrics implements RunSink {
       series = new HistogramSeries('jobs_duration_seconds', labels, DURATION_BUCKETS);
       this.durations.set(key, series);
     }
-    series.observe(seconds);
+    return series;
   }
 
-  observeLag(queue: string, jobName: string, seconds: number): void {
+  private lagSeries(queue: string, jobName: string): HistogramSeries {
     const key = `${queue}\0${jobName}`;
     let series = this.lags.get(key);
     if (!series) {
@@ -116,7 +156,7 @@ export class RunMetrics implements RunSink {
       series = new HistogramSeries('jobs_schedule_lag_seconds', labels, LAG_BUCKETS);
       this.lags.set(key, series);
     }
-    series.observe(seconds);
+    return series;
   }
 
   setLastSuccess(jobName: string, unixSeconds: number): void {

@@ -1,8 +1,18 @@
-import { RUN_STATUSES, type RunSink, type RunStatus } from './run-metrics.js';
+import {
+  bucketIndex,
+  DURATION_BUCKETS,
+  LAG_BUCKETS,
+  RUN_STATUSES,
+  type RunMetrics,
+  type RunSink,
+  type RunStatus,
+} from './run-metrics.js';
 
 /**
  * A forked worker's run metrics since it last sent them to its daemon: counts, the
- * durations and lags observed (seconds), each job's last success. The worker records
+ * durations and lags observed, counted per histogram bucket with their sum (seconds),
+ * each job's last success. A message's size is then bounded by the jobs that ran, not
+ * by how many runs they had. The worker records
  * into it exactly as a daemon records into RunMetrics (metrics/subscribe.ts); the daemon
  * applies what arrives to its own RunMetrics. Sending this instead of one message entry
  * per event costs the worker a number per run instead of an object, and the daemon no
@@ -10,10 +20,13 @@ import { RUN_STATUSES, type RunSink, type RunStatus } from './run-metrics.js';
  * 1,000 jobs with events relayed).
  */
 
-/** `[queue, job_name, status, runs, durations…]`: one row per series that changed. */
-export type TallyRun = [string, string, RunStatus, number, number[]];
-/** `[queue, job_name, lags…]`. */
-export type TallyLag = [string, string, number[]];
+/**
+ * `[queue, job_name, status, runs, counts per DURATION_BUCKETS bucket (+Inf last), sum]`:
+ * one row per series that changed.
+ */
+export type TallyRun = [string, string, RunStatus, number, number[], number];
+/** `[queue, job_name, counts per LAG_BUCKETS bucket (+Inf last), sum]`. */
+export type TallyLag = [string, string, number[], number];
 
 export interface TallyData {
   runs: TallyRun[];
@@ -41,13 +54,18 @@ export class RunTally implements RunSink {
   }
 
   observeDuration(queue: string, jobName: string, status: RunStatus, seconds: number): void {
-    this.run(queue, jobName, status)[4].push(seconds);
+    const row = this.run(queue, jobName, status);
+    const index = bucketIndex(DURATION_BUCKETS, seconds);
+    row[4][index] = (row[4][index] ?? 0) + 1;
+    row[5] += seconds;
   }
 
   observeLag(queue: string, jobName: string, seconds: number): void {
     const job = this.job(queue, jobName);
-    job.lag ??= [queue, jobName, []];
-    job.lag[2].push(seconds);
+    job.lag ??= [queue, jobName, emptyCounts(LAG_BUCKETS), 0];
+    const index = bucketIndex(LAG_BUCKETS, seconds);
+    job.lag[2][index] = (job.lag[2][index] ?? 0) + 1;
+    job.lag[3] += seconds;
   }
 
   setLastSuccess(jobName: string, unixSeconds: number): void {
@@ -97,29 +115,41 @@ export class RunTally implements RunSink {
 
   private run(queue: string, jobName: string, status: RunStatus): TallyRun {
     const job = this.job(queue, jobName);
-    return (job.runs[status] ??= [queue, jobName, status, 0, []]);
+    return (job.runs[status] ??= [queue, jobName, status, 0, emptyCounts(DURATION_BUCKETS), 0]);
   }
 }
+
+const emptyCounts = (bounds: readonly number[]) => new Array<number>(bounds.length + 1).fill(0);
+
+/** The part of RunMetrics a tally is added to. */
+export type TallySink = Pick<
+  RunMetrics,
+  'countRun' | 'addDurations' | 'addLags' | 'setLastSuccess'
+>;
 
 /**
  * Records a worker's tally in the daemon's run metrics. `label` maps a job name to its
  * label as the daemon's definitions have it (an unknown name to one label).
  */
-export function applyTally(data: TallyData, sink: RunSink, label: (name: string) => string): void {
-  for (const [queue, name, status, runs, durations] of data.runs) {
+export function applyTally(
+  data: TallyData,
+  sink: TallySink,
+  label: (name: string) => string,
+): void {
+  for (const [queue, name, status, runs, counts, sum] of data.runs) {
     const job = label(name);
     if (runs > 0) sink.countRun(queue, job, status, runs);
-    for (const seconds of durations) sink.observeDuration(queue, job, status, seconds);
+    if (counts.some((count) => count > 0)) sink.addDurations(queue, job, status, counts, sum);
   }
-  for (const [queue, name, lags] of data.lags) {
-    const job = label(name);
-    for (const seconds of lags) sink.observeLag(queue, job, seconds);
-  }
+  for (const [queue, name, counts, sum] of data.lags) sink.addLags(queue, label(name), counts, sum);
   for (const [name, unixSeconds] of data.lastSuccess) sink.setLastSuccess(label(name), unixSeconds);
 }
 
-const isNumbers = (value: unknown): value is number[] =>
-  Array.isArray(value) && value.every((item) => typeof item === 'number');
+/** Bucket counts of a histogram with `bounds`: one whole number ≥ 0 per bucket, +Inf too. */
+const isCounts = (value: unknown, bounds: readonly number[]): value is number[] =>
+  Array.isArray(value) &&
+  value.length === bounds.length + 1 &&
+  value.every((item) => Number.isInteger(item) && item >= 0);
 
 /** The tally in whatever a child sent, or undefined if it is not one. */
 export function readTally(value: unknown): TallyData | undefined {
@@ -133,14 +163,16 @@ export function readTally(value: unknown): TallyData | undefined {
       typeof row[1] === 'string' &&
       RUN_STATUSES.includes(row[2] as RunStatus) &&
       typeof row[3] === 'number' &&
-      isNumbers(row[4]),
+      isCounts(row[4], DURATION_BUCKETS) &&
+      typeof row[5] === 'number',
   );
   const validLags = lags.every(
     (row: unknown[]) =>
       Array.isArray(row) &&
       typeof row[0] === 'string' &&
       typeof row[1] === 'string' &&
-      isNumbers(row[2]),
+      isCounts(row[2], LAG_BUCKETS) &&
+      typeof row[3] === 'number',
   );
   const validSuccess = lastSuccess.every(
     (row: unknown[]) =>

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { JobsEventBus, type JobRef } from '../../src/events.js';
-import { RunMetrics, UNKNOWN_JOB_LABEL } from '../../src/metrics/run-metrics.js';
+import {
+  DURATION_BUCKETS,
+  LAG_BUCKETS,
+  RunMetrics,
+  UNKNOWN_JOB_LABEL,
+} from '../../src/metrics/run-metrics.js';
 import { applyTally, RunTally } from '../../src/metrics/run-tally.js';
 import { recordEvents } from '../../src/metrics/subscribe.js';
 import { readRelayMessage } from '../../src/process/ipc.js';
@@ -57,16 +62,40 @@ describe('relayed run metrics', () => {
     expect(tally.take()).toBeUndefined();
   });
 
+  it('sends bucket counts, so a message does not grow with the runs it counts', () => {
+    const tally = new RunTally(() => undefined);
+    const bus = new JobsEventBus();
+    recordEvents(bus, { runs: tally, isKnownJob });
+    const sizeAfter = (runs: number) => {
+      for (let i = 0; i < runs; i++) {
+        const ref = { queue: 'q', name: 'a', id: String(i), attempt: 1 };
+        bus.emit('job:started', { ...ref, startedAt: 1_000 + i, scheduledAt: 1_000 });
+        bus.emit('job:completed', { ...ref, durationMs: i % 5_000, summary: null });
+      }
+      return JSON.stringify(tally.take()).length;
+    };
+    expect(sizeAfter(10)).toBeGreaterThan(0);
+    // The same series, ten or ten thousand runs: only the counts' digits differ.
+    expect(sizeAfter(10_000)).toBeLessThan(sizeAfter(10) + 100);
+  });
+
   it('ignores other messages on the channel', () => {
-    const tally = { runs: [['q', 'a', 'completed', 1, [0.1]]], lags: [], lastSuccess: [] };
+    const counts = (bounds: readonly number[]) => bounds.map(() => 0).concat(1);
+    const tally = {
+      runs: [['q', 'a', 'completed', 1, counts(DURATION_BUCKETS), 0.1]],
+      lags: [['q', 'a', counts(LAG_BUCKETS), 7]],
+      lastSuccess: [],
+    };
     const message = { type: 'jobs:runs', tally, active: 0 };
     expect(readRelayMessage(message)).toBeDefined();
     expect(readRelayMessage('hello')).toBe(undefined);
     expect(readRelayMessage({ type: 'restart' })).toBe(undefined);
     expect(readRelayMessage({ ...message, active: 'one' })).toBe(undefined);
-    const badStatus = { ...tally, runs: [['q', 'a', 'exploded', 1, []]] };
+    const badStatus = { ...tally, runs: [['q', 'a', 'exploded', 1, counts(DURATION_BUCKETS), 0]] };
     expect(readRelayMessage({ ...message, tally: badStatus })).toBe(undefined);
-    const badLag = { ...tally, lags: [['q', 'a', ['soon']]] };
+    const shortCounts = { ...tally, runs: [['q', 'a', 'completed', 1, [1], 0.1]] };
+    expect(readRelayMessage({ ...message, tally: shortCounts })).toBe(undefined);
+    const badLag = { ...tally, lags: [['q', 'a', ['soon'], 0]] };
     expect(readRelayMessage({ ...message, tally: badLag })).toBe(undefined);
   });
 });
