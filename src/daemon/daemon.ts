@@ -2,8 +2,8 @@ import { childEnvironment, type RecycleSettings, type Settings } from '../config
 import { loadDefinitions } from '../definitions/load.js';
 import { Heartbeat, removeHeartbeat, type WorkerSummary } from '../heartbeat/heartbeat.js';
 import type { ChildWorker } from './child.js';
-import { HostScheduleKeeper } from '../hosts/host-schedule-keeper.js';
-import { withHostQueues } from '../hosts/host-queues.js';
+import { HostScheduleKeeper } from '../schedule/host-schedule-keeper.js';
+import { withHostQueues } from '../schedule/host-queues.js';
 import { Pruner } from '../maintenance/prune.js';
 import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';

@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import { returnRun } from '../queue/held-runs.js';
 import type { RedisTarget } from '../config/settings.js';
-import { splitHostQueue, withHostQueues } from '../hosts/host-queues.js';
+import { splitHostQueue, withHostQueues } from '../schedule/host-queues.js';
 import { openWorker } from '../redis/bull.js';
 import type { RedisClient } from '../redis/connection.js';
 import { setTimeout as sleep } from 'node:timers/promises';
