@@ -4,7 +4,7 @@ import { Heartbeat, removeHeartbeat, type WorkerSummary } from '../heartbeat/hea
 import type { ChildWorker } from './child.js';
 import { HostScheduleKeeper } from '../schedule/host-schedule-keeper.js';
 import { withHostQueues } from '../schedule/host-queues.js';
-import { Pruner } from '../maintenance/prune.js';
+import { Pruner } from '../queue/prune.js';
 import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
