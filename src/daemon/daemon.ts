@@ -17,7 +17,7 @@ import { DataLossWatch } from '../redis/data-loss.js';
 import { EmbeddedRedis } from '../redis/embedded.js';
 import { checkServer } from '../redis/server-check.js';
 import { connectWhenReady } from '../redis/wait-ready.js';
-import { RestartWatcher } from '../restart/signal.js';
+import { RestartWatcher } from '../restart/generation.js';
 import { retentionOf } from '../schedule/job-options.js';
 import { syncAndReport } from '../schedule/sync.js';
 import { recordRuns, type RunRecorder } from '../runs/recorder.js';

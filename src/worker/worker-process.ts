@@ -14,7 +14,7 @@ import type { JobsEventBus } from '../events.js';
 import { Heartbeat } from '../heartbeat/heartbeat.js';
 import type { Logger } from '../logging/logger.js';
 import { openRedis } from '../redis/connection.js';
-import { RestartWatcher } from '../restart/signal.js';
+import { RestartWatcher } from '../restart/generation.js';
 import { publishLiveOutput } from '../runs/live-output.js';
 import { recordRuns } from '../runs/recorder.js';
 import { readJobSwitch } from '../schedule/job-switch.js';
