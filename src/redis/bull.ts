@@ -42,7 +42,7 @@ function closeTogether(owner: Closable, cluster: Cluster): void {
   const close = owner.close.bind(owner);
   let closing: Promise<void> | undefined;
   owner.close = (force?: boolean) => {
-    // A forced close after a hung graceful one must still reach BullMQ (see worker.ts).
+    // A forced close after a hung graceful one must still reach BullMQ (see worker/consumers.ts).
     if (force) return close(true).finally(() => cluster.disconnect());
     closing ??= close().finally(() => cluster.disconnect());
     return closing;
