@@ -4,11 +4,11 @@ import type { RedisTarget } from '../config/settings.js';
 import { bullConnection, type ConnectionRole } from './connection.js';
 
 /**
- * BullMQ queues and workers on our connections. On a single server (URL, socket,
- * Sentinel) BullMQ opens and closes its own connections from options. On a Cluster it
- * must be handed a client, which it never closes (it treats it as the caller's): each
- * queue or worker here gets its own and closes it with itself, so a stopped daemon or a
- * finished command leaves no connection holding the process open.
+ * BullMQ queues and consumers (BullMQ Workers) on our connections. On a single server
+ * (URL, socket, Sentinel) BullMQ opens and closes its own connections from options. On a
+ * Cluster it must be handed a client, which it never closes (it treats it as the
+ * caller's): each queue or consumer here gets its own and closes it with itself, so a
+ * stopped daemon or a finished command leaves no connection holding the process open.
  */
 export function openQueue(
   name: string,
@@ -22,16 +22,17 @@ export function openQueue(
   return queue;
 }
 
-export function openWorker(
+/** A BullMQ Worker taking `name`'s jobs: one consumer of a worker process. */
+export function openConsumer(
   name: string,
   processor: Processor,
   target: RedisTarget,
   options: Omit<WorkerOptions, 'connection'>,
 ): Worker {
   const connection = bullConnection(target, 'worker');
-  const worker = new Worker(name, processor, { ...options, connection });
-  if (connection instanceof Cluster) closeTogether(worker, connection);
-  return worker;
+  const consumer = new Worker(name, processor, { ...options, connection });
+  if (connection instanceof Cluster) closeTogether(consumer, connection);
+  return consumer;
 }
 
 interface Closable {

@@ -161,8 +161,8 @@ export async function connectProducer(settings: Settings): Promise<RedisClient> 
  * The same options typed for BullMQ, which creates (and closes) its own connections
  * from them. Its option type is a loose copy of ioredis's, hence the cast. BullMQ cannot
  * make a Cluster from options: on a Cluster this is a client, which BullMQ duplicates for
- * its blocking connection but does not close; open queues and workers with
- * openQueue/openWorker (redis/bull.ts), which close it with them.
+ * its blocking connection but does not close; open queues and consumers with
+ * openQueue/openConsumer (redis/bull.ts), which close it with them.
  */
 export function bullConnection(target: RedisTarget, role: ConnectionRole): ConnectionOptions {
   if (target.cluster) return openRedis(target, role, { lazyConnect: true }) as Cluster;

@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import { returnRun } from '../queue/held-runs.js';
 import type { RedisTarget } from '../config/settings.js';
 import { splitHostQueue, withHostQueues } from '../schedule/host-queues.js';
-import { openWorker } from '../redis/bull.js';
+import { openConsumer } from '../redis/bull.js';
 import type { RedisClient } from '../redis/connection.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Definitions } from '../definitions/types.js';
@@ -169,7 +169,7 @@ export class QueueConsumers {
   }
 
   private createConsumer(queue: string): Worker {
-    const consumer = openWorker(queue, this.processor, this.options.target, {
+    const consumer = openConsumer(queue, this.processor, this.options.target, {
       prefix: this.options.prefix,
       concurrency: this.options.concurrency,
       lockDuration: LOCK_DURATION_MS,
