@@ -6,10 +6,10 @@ import type { RedisTarget, Settings } from '../config/settings.js';
 import { describeRedisError } from './describe-error.js';
 
 /**
- * Connection options for the kinds of client BullMQ distinguishes: workers block on
+ * Connection options for the kinds of client BullMQ distinguishes: consumers block on
  * Redis and must retry forever (`maxRetriesPerRequest: null`); producers and one-shot
  * commands fail fast so a CLI call never hangs on a dead server. A monitor (health and
- * metrics) reconnects forever like a worker but fails each command at once while Redis
+ * metrics) reconnects forever like a consumer but fails each command at once while Redis
  * is away, so a scrape or a readiness probe never waits on it.
  */
 export type ConnectionRole = 'worker' | 'producer' | 'monitor';

@@ -42,7 +42,7 @@ export interface ProcessorDeps {
   hooks?: RunHooks;
 }
 
-/** The worker's bookkeeping around every job it takes (active counts, the loop watch). */
+/** The consumers' bookkeeping around every job they take (active counts, the loop watch). */
 export interface RunHooks {
   /** `queue`: the job queue (a host or role queue reported as its job queue). */
   taken(queue: string, job: Job, definition: JobDefinition | undefined): void;
