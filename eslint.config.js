@@ -22,7 +22,7 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   // Layers, top to bottom: cli → daemon and web (the admin page: beside the daemon, which
-  // serves it) → worker → the rest (queue, schedule, hosts, runs, metrics, heartbeat, redis,
+  // serves it) → worker → the rest (queue, schedule, runs, metrics, heartbeat, redis,
   // config, definitions, process, …). A lower layer never imports an upper one; a signal
   // or a message goes through process/ instead.
   layer('src/daemon/**/*.ts', ['cli']),

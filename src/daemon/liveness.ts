@@ -1,6 +1,6 @@
 import type { JobsEventBus } from '../events.js';
-import { splitHostQueue } from '../hosts/host-queues.js';
-import { LOCK_DURATION_MS } from '../worker/worker.js';
+import { splitHostQueue } from '../schedule/host-queues.js';
+import { LOCK_DURATION_MS } from '../worker/consumers.js';
 import type { ChildWorker } from './child.js';
 import type { WorkerPool } from './pool.js';
 import type { RunRecovery } from './run-recovery.js';

@@ -1,7 +1,7 @@
 import { Job, type Queue } from 'bullmq';
 import { formatDuration } from '../definitions/duration.js';
 import type { JobsEventBus } from '../events.js';
-import { splitHostQueue } from '../hosts/host-queues.js';
+import { splitHostQueue } from '../schedule/host-queues.js';
 import { withDeadline } from '../process/deadline.js';
 import {
   extendHeldRun,

@@ -63,5 +63,5 @@ export const BUILTIN_DEFAULTS = Object.freeze({
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
-/** Role names end up in queue names (hosts/host-queues.ts): no '@', '%' or '+'. */
+/** Role names end up in queue names (schedule/host-queues.ts): no '@', '%' or '+'. */
 export const ROLE_PATTERN = NAME_PATTERN;

@@ -7,7 +7,7 @@ import type { Definitions, JobDefinition } from '../definitions/types.js';
 import { errorMessage, JobsError, RedisUnavailableError, UsageError } from '../errors.js';
 import { LazyQueues } from '../redis/lazy-queues.js';
 import { closeWithin } from '../process/deadline.js';
-import { roleQueueName } from '../hosts/host-queues.js';
+import { roleQueueName } from '../schedule/host-queues.js';
 import { describeTarget, refuseWithoutRedis, type RedisClient } from '../redis/connection.js';
 import { isRedisUnavailable } from '../redis/describe-error.js';
 import { refuseIfDisabled } from '../schedule/job-switch.js';

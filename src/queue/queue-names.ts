@@ -1,4 +1,4 @@
-import { listHostQueues } from '../hosts/host-queues.js';
+import { listHostQueues } from '../schedule/host-queues.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { StoredDefinition } from '../schedule/stored.js';
 

@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import { cleanAll } from '../maintenance/prune.js';
+import { cleanAll } from './prune.js';
 import type { RedisClient } from '../redis/connection.js';
 import { bullJobKey, parseTickJobId } from '../redis/keys.js';
 import { schedulerNext } from './schedulers.js';
@@ -54,7 +54,7 @@ export async function removeRuns(
 
 /**
  * Removes every failed run of the queues; the number removed. BullMQ's clean, in batches
- * (maintenance/prune.ts): neither this process nor Redis holds 100,000 of them at once.
+ * (prune.ts): neither this process nor Redis holds 100,000 of them at once.
  */
 export async function removeAllFailed(
   client: RedisClient,

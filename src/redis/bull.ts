@@ -4,11 +4,11 @@ import type { RedisTarget } from '../config/settings.js';
 import { bullConnection, type ConnectionRole } from './connection.js';
 
 /**
- * BullMQ queues and workers on our connections. On a single server (URL, socket,
- * Sentinel) BullMQ opens and closes its own connections from options. On a Cluster it
- * must be handed a client, which it never closes (it treats it as the caller's): each
- * queue or worker here gets its own and closes it with itself, so a stopped daemon or a
- * finished command leaves no connection holding the process open.
+ * BullMQ queues and consumers (BullMQ Workers) on our connections. On a single server
+ * (URL, socket, Sentinel) BullMQ opens and closes its own connections from options. On a
+ * Cluster it must be handed a client, which it never closes (it treats it as the
+ * caller's): each queue or consumer here gets its own and closes it with itself, so a
+ * stopped daemon or a finished command leaves no connection holding the process open.
  */
 export function openQueue(
   name: string,
@@ -22,16 +22,17 @@ export function openQueue(
   return queue;
 }
 
-export function openWorker(
+/** A BullMQ Worker taking `name`'s jobs: one consumer of a worker process. */
+export function openConsumer(
   name: string,
   processor: Processor,
   target: RedisTarget,
   options: Omit<WorkerOptions, 'connection'>,
 ): Worker {
   const connection = bullConnection(target, 'worker');
-  const worker = new Worker(name, processor, { ...options, connection });
-  if (connection instanceof Cluster) closeTogether(worker, connection);
-  return worker;
+  const consumer = new Worker(name, processor, { ...options, connection });
+  if (connection instanceof Cluster) closeTogether(consumer, connection);
+  return consumer;
 }
 
 interface Closable {
@@ -42,7 +43,7 @@ function closeTogether(owner: Closable, cluster: Cluster): void {
   const close = owner.close.bind(owner);
   let closing: Promise<void> | undefined;
   owner.close = (force?: boolean) => {
-    // A forced close after a hung graceful one must still reach BullMQ (see worker.ts).
+    // A forced close after a hung graceful one must still reach BullMQ (see worker/consumers.ts).
     if (force) return close(true).finally(() => cluster.disconnect());
     closing ??= close().finally(() => cluster.disconnect());
     return closing;

@@ -6,10 +6,10 @@ import type { RedisTarget, Settings } from '../config/settings.js';
 import { describeRedisError } from './describe-error.js';
 
 /**
- * Connection options for the kinds of client BullMQ distinguishes: workers block on
+ * Connection options for the kinds of client BullMQ distinguishes: consumers block on
  * Redis and must retry forever (`maxRetriesPerRequest: null`); producers and one-shot
  * commands fail fast so a CLI call never hangs on a dead server. A monitor (health and
- * metrics) reconnects forever like a worker but fails each command at once while Redis
+ * metrics) reconnects forever like a consumer but fails each command at once while Redis
  * is away, so a scrape or a readiness probe never waits on it.
  */
 export type ConnectionRole = 'worker' | 'producer' | 'monitor';
@@ -161,8 +161,8 @@ export async function connectProducer(settings: Settings): Promise<RedisClient> 
  * The same options typed for BullMQ, which creates (and closes) its own connections
  * from them. Its option type is a loose copy of ioredis's, hence the cast. BullMQ cannot
  * make a Cluster from options: on a Cluster this is a client, which BullMQ duplicates for
- * its blocking connection but does not close; open queues and workers with
- * openQueue/openWorker (redis/bull.ts), which close it with them.
+ * its blocking connection but does not close; open queues and consumers with
+ * openQueue/openConsumer (redis/bull.ts), which close it with them.
  */
 export function bullConnection(target: RedisTarget, role: ConnectionRole): ConnectionOptions {
   if (target.cluster) return openRedis(target, role, { lazyConnect: true }) as Cluster;

@@ -1,5 +1,5 @@
 import { nextCronRuns } from '../definitions/cron.js';
-import { hostSchedulerId, listHostQueues, splitHostQueue } from '../hosts/host-queues.js';
+import { hostSchedulerId, listHostQueues, splitHostQueue } from './host-queues.js';
 import { schedulerNext, schedulersOf } from '../queue/schedulers.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { StoredDefinition } from './stored.js';

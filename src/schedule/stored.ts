@@ -15,7 +15,7 @@ export interface StoredDefinition {
   every: number | null;
   timezone: string;
   enabled: boolean;
-  /** `all`: per-host schedulers (hosts/host-schedules.ts) instead of one shared one. */
+  /** `all`: per-host schedulers (host-schedules.ts) instead of one shared one. */
   runOn: 'one' | 'all';
   /** Only hosts with one of these roles run it (absent from records before roles). */
   roles?: string[];

@@ -6,7 +6,7 @@ import { LazyQueues } from '../redis/lazy-queues.js';
 import type { RedisClient } from '../redis/connection.js';
 import { redisNow } from '../redis/clock.js';
 import { META, metaKey } from '../redis/keys.js';
-import { hostQueuesKey, roleQueueName } from '../hosts/host-queues.js';
+import { hostQueuesKey, roleQueueName } from './host-queues.js';
 import { schedulersOf } from '../queue/schedulers.js';
 import { acquireLock, releaseLock } from './sync-lock.js';
 import {
@@ -247,7 +247,7 @@ function isScheduled(job: JobDefinition): boolean {
 /**
  * A `runOn: all` job with roles has a scheduler of its own name in its shared queue while
  * no live host has one of its roles, so its ticks are recorded as skipped: the host
- * schedule keeper (hosts/host-schedules.ts) adds and removes it, and sync leaves it be.
+ * schedule keeper (host-schedules.ts) adds and removes it, and sync leaves it be.
  */
 export function hasRolePlaceholder(job: JobDefinition): boolean {
   return isScheduled(job) && job.runOn === 'all' && job.roles.length > 0;

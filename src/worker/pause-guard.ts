@@ -3,7 +3,7 @@ import { parseTickJobId } from '../redis/keys.js';
 import type { RedisClient } from '../redis/connection.js';
 import { nextCronRuns } from '../definitions/cron.js';
 import type { JobDefinition } from '../definitions/types.js';
-import { findPauseWindow } from '../maintenance/pause.js';
+import { findPauseWindow } from '../queue/pause.js';
 import { schedulerNext } from '../queue/schedulers.js';
 
 /** At most this many ticks of one pause are itemised as skipped; a longer tail is not counted. */

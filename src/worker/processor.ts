@@ -4,7 +4,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
 import type { JobsEventBus, JobRef } from '../events.js';
 import type { Logger } from '../logging/logger.js';
-import { splitHostQueue } from '../hosts/host-queues.js';
+import { splitHostQueue } from '../schedule/host-queues.js';
 import type { PauseGuard } from './pause-guard.js';
 import type { RunDecision, RunGuard } from './run-guard.js';
 import type { OverlapLease } from './overlap-lock.js';
@@ -42,7 +42,7 @@ export interface ProcessorDeps {
   hooks?: RunHooks;
 }
 
-/** The worker's bookkeeping around every job it takes (active counts, the loop watch). */
+/** The consumers' bookkeeping around every job they take (active counts, the loop watch). */
 export interface RunHooks {
   /** `queue`: the job queue (a host or role queue reported as its job queue). */
   taken(queue: string, job: Job, definition: JobDefinition | undefined): void;

@@ -1,13 +1,13 @@
 import type { Job, JobsOptions } from 'bullmq';
 import type { RedisTarget } from '../config/settings.js';
 import type { JobDefinition } from '../definitions/types.js';
-import { roleQueueName, splitHostQueue } from '../hosts/host-queues.js';
+import { roleQueueName, splitHostQueue } from '../schedule/host-queues.js';
 import {
   hostsWithRoles,
   noHostReason,
   readLiveRoles,
   type LiveRoles,
-} from '../hosts/host-roles.js';
+} from '../schedule/host-roles.js';
 import { LazyQueues } from '../redis/lazy-queues.js';
 import type { RedisClient } from '../redis/connection.js';
 import { parseTickJobId } from '../redis/keys.js';
@@ -30,7 +30,7 @@ const LIVE_ROLES_TTL_MS = 2_000;
  * (`<queue>%<roles>`, consumed only by hosts with one of them) under the same job id, so a
  * tick forwarded twice (its worker died in between) is one job; and when no live host has
  * any of the roles it records the tick as skipped. `runOn: all` ticks come from per-host
- * schedulers that exist only for hosts with a role (hosts/host-schedules.ts); one that
+ * schedulers that exist only for hosts with a role (schedule/host-schedules.ts); one that
  * arrives in the shared queue is the placeholder kept while no such host is live. Runs
  * enqueued by `enqueue()` go to the role queue directly; ones another BullMQ client put
  * in the shared queue are handed over like ticks.

@@ -2,13 +2,14 @@ import type { RedisClient } from '../redis/connection.js';
 import { countDueJobs } from '../queue/inspect.js';
 
 /**
- * A BullMQ Worker can stay idle after Redis comes back from an outage (BullMQ issues
- * #2466, #3185): its own connections never report ready again, though Redis is fine. The
- * maintainers' advice is to close such a Worker and create a new one. The watchdog does
- * that when the symptom is plain: RedisClient has been reachable for STUCK_AFTER_MS, jobs are
- * due on a queue, and this process has started none from it in that time though it has
- * room. A healthy idle worker would have taken them within milliseconds; a busy pool
- * leaves none due. BullMQ 6.7 recovers by itself in our tests: this is the backstop.
+ * A consumer (a BullMQ Worker) can stay idle after Redis comes back from an outage
+ * (BullMQ issues #2466, #3185): its own connections never report ready again, though
+ * Redis is fine. The maintainers' advice is to close such a Worker and create a new one.
+ * The watchdog does that when the symptom is plain: RedisClient has been reachable for
+ * STUCK_AFTER_MS, jobs are due on a queue, and this process has started none from it in
+ * that time though it has room. A healthy idle consumer would have taken them within
+ * milliseconds; a busy process leaves none due. BullMQ 6.7 recovers by itself in our
+ * tests: this is the backstop.
  */
 export const WATCHDOG_INTERVAL_MS = 5_000;
 export const STUCK_AFTER_MS = 30_000;
@@ -16,7 +17,7 @@ export const STUCK_AFTER_MS = 30_000;
 export interface QueueActivity {
   /** Jobs this process runs from the queue now. */
   active: number;
-  /** When this process last started a job from the queue, or created its Worker. */
+  /** When this process last started a job from the queue, or created its consumer. */
   lastStartAt: number;
 }
 
@@ -29,7 +30,7 @@ export interface StuckInput extends QueueActivity {
   stuckAfterMs: number;
 }
 
-/** Whether a queue's Worker looks stuck (see above). Pure, for the tests. */
+/** Whether a queue's consumer looks stuck (see above). Pure, for the tests. */
 export function isStuck(input: StuckInput): boolean {
   if (input.redisReadySince === undefined) return false;
   if (input.now - input.redisReadySince < input.stuckAfterMs) return false;
@@ -48,7 +49,7 @@ export interface WatchdogOptions {
   intervalMs?: number;
 }
 
-/** Checks every WATCHDOG_INTERVAL_MS; recreates a stuck queue's Worker. */
+/** Checks every WATCHDOG_INTERVAL_MS; recreates a stuck queue's consumer. */
 export class Watchdog {
   private timer: NodeJS.Timeout | undefined;
   private readySince: number | undefined;

@@ -14,7 +14,7 @@ import type { JobsEventBus } from '../events.js';
 import { Heartbeat } from '../heartbeat/heartbeat.js';
 import type { Logger } from '../logging/logger.js';
 import { openRedis } from '../redis/connection.js';
-import { RestartWatcher } from '../restart/signal.js';
+import { RestartWatcher } from '../restart/generation.js';
 import { publishLiveOutput } from '../runs/live-output.js';
 import { recordRuns } from '../runs/recorder.js';
 import { readJobSwitch } from '../schedule/job-switch.js';
@@ -23,7 +23,7 @@ import { LimitWatcher, type RecycleLimits } from './limits.js';
 import { PauseGuard } from './pause-guard.js';
 import { RunGuard } from './run-guard.js';
 import { RoleGuard } from './role-guard.js';
-import { JobsWorker } from './worker.js';
+import { QueueConsumers } from './consumers.js';
 import { EventLoopWatch } from './event-loop-watch.js';
 
 /** How often a worker that stops when empty looks for due jobs while it runs none. */
@@ -55,9 +55,9 @@ export interface WorkerProcessOptions {
 export async function runWorkerProcess(options: WorkerProcessOptions): Promise<string> {
   const { settings, definitions, bus, log } = options;
   // One extra connection for run records, pause windows, heartbeat and restart stamps. It
-  // queues commands while Redis is away, as the BullMQ workers wait for it too.
+  // queues commands while Redis is away, as the consumers wait for it too.
   const client = openRedis(settings.redis, 'worker');
-  client.on('error', () => undefined); // the workers report Redis errors
+  client.on('error', () => undefined); // the consumers report Redis errors
   const forked = isForkedWorker();
   // A daemon watches its workers' event loops; a worker on its own watches itself.
   const loopWatch = forked ? undefined : new EventLoopWatch();
@@ -65,7 +65,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
   const recorder = recordRuns(bus, client, settings.prefix, log, settings.hostId);
   const liveOutput = publishLiveOutput(bus, client, settings.prefix);
   const roleGuard = new RoleGuard(client, settings.prefix, settings.redis, settings.hostRoles);
-  const worker = new JobsWorker({
+  const consumers = new QueueConsumers({
     target: settings.redis,
     prefix: settings.prefix,
     definitions,
@@ -93,12 +93,12 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     role: 'worker',
     host: settings.hostId,
     roles: settings.hostRoles,
-    queues: worker.queues,
+    queues: consumers.queues,
     bus,
     // Forked by a daemon (which sets the slot): name it, so status can group them.
     parentPid: forked ? process.ppid : undefined,
   });
-  const activeJobs = () => worker.activeCount();
+  const activeJobs = () => consumers.activeCount();
   // Forked by a daemon: it counts our runs. On our own: we serve them, if asked.
   const relay = relayMetricsToParent(bus, activeJobs, (name) => definitions.jobs.has(name));
   // Imported only when served: prom-client and the HTTP server are memory every worker
@@ -118,9 +118,9 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
     // Said first thing, so the daemon knows why even if the exit comes abruptly.
     const exitReason = EXIT_REASONS.find((known) => known === why);
     if (forked && exitReason) void sendToDaemon({ type: 'jobs:exiting', reason: exitReason });
-    void worker.stop(why).then(resolveStopped);
+    void consumers.stop(why).then(resolveStopped);
   };
-  onStopSignals(stop, () => worker.forceStop());
+  onStopSignals(stop, () => consumers.forceStop());
   process.on('message', (message) => {
     if (isRestartMessage(message)) stop('restart');
   });
@@ -150,10 +150,10 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
 
   function watchEmpty(dueBefore: number | undefined, onEmpty: () => void): NodeJS.Timeout {
     return setInterval(() => {
-      if (worker.activeCount() > 0) return;
-      countDueJobs(client, settings.prefix, worker.queues, dueBefore ?? Date.now())
+      if (consumers.activeCount() > 0) return;
+      countDueJobs(client, settings.prefix, consumers.queues, dueBefore ?? Date.now())
         .then((due) => {
-          if (due === 0 && worker.activeCount() === 0) onEmpty();
+          if (due === 0 && consumers.activeCount() === 0) onEmpty();
         })
         .catch(() => undefined); // Redis away: look again later
     }, EMPTY_CHECK_INTERVAL_MS);
@@ -161,7 +161,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<s
 
   // A stop signal that came while this process was starting has been handed over already.
   if (reason === undefined) {
-    worker.start();
+    consumers.start();
     heartbeat.start();
   }
   await stopped;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobsEventBus } from '../../src/events.js';
-import { roleQueueName, splitHostQueue } from '../../src/hosts/host-queues.js';
+import { roleQueueName, splitHostQueue } from '../../src/schedule/host-queues.js';
 import { recordEvents } from '../../src/metrics/subscribe.js';
 import { RunMetrics } from '../../src/metrics/run-metrics.js';
 import { jitterOffsetMs } from '../../src/worker/jitter.js';

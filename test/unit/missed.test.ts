@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../../src/definitions/types.js';
 import { sampleJob as job } from '../helpers/definitions.js';
-import { hostQueueName, splitHostQueue, withHostQueues } from '../../src/hosts/host-queues.js';
+import { hostQueueName, splitHostQueue, withHostQueues } from '../../src/schedule/host-queues.js';
 import { intervalAfter, isMissedTick, MISSED_GRACE_MS } from '../../src/worker/missed.js';
 
 const hourly: Schedule = { kind: 'cron', expression: '0 * * * *', pattern: '0 * * * *' };

@@ -6,7 +6,7 @@ import type { StoredDefinition } from '../../schedule/stored.js';
 import { withContext } from '../context.js';
 import { wholeNumberFlag } from '../flags.js';
 import { environmentHelp } from '../environment-help.js';
-import { readLiveRoles, unservedReason } from '../../hosts/host-roles.js';
+import { readLiveRoles, unservedReason } from '../../schedule/host-roles.js';
 import { formatAge, formatInZone, formatMs, formatTime, printJson } from '../output.js';
 import { disabledState, readJobSwitches, type DisabledState } from '../../schedule/job-switch.js';
 import { printTable } from '../table.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { pauseQueue, resumeQueue, type PauseState } from '../../maintenance/pause.js';
+import { pauseQueue, resumeQueue, type PauseState } from '../../queue/pause.js';
 import { withContext, type CliContext } from '../context.js';
 import { collect } from '../flags.js';
 import { environmentHelp } from '../environment-help.js';

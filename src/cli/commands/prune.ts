@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../definitions/duration.js';
-import { pruneQueue, type PruneResult } from '../../maintenance/prune.js';
+import { pruneQueue, type PruneResult } from '../../queue/prune.js';
 import { withContext } from '../context.js';
 import { collect, durationFlag } from '../flags.js';
 import { environmentHelp } from '../environment-help.js';

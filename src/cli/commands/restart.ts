@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../definitions/duration.js';
 import { WorkFailedError } from '../../errors.js';
-import { requestRestart } from '../../restart/signal.js';
+import { requestRestart } from '../../restart/generation.js';
 import {
   describeNotReplaced,
   liveWorkers,

@@ -7,7 +7,7 @@ import {
 } from '../../heartbeat/heartbeat.js';
 import { countQueues } from '../../queue/inspect.js';
 import { withContext } from '../context.js';
-import { liveRolesOf, unservedReason } from '../../hosts/host-roles.js';
+import { liveRolesOf, unservedReason } from '../../schedule/host-roles.js';
 import { environmentHelp } from '../environment-help.js';
 import { formatAge, isoTime, printJson } from '../output.js';
 import { printTable } from '../table.js';

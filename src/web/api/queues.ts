@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { WebRequestError } from '../../errors.js';
-import { pauseQueue, resumeQueue } from '../../maintenance/pause.js';
+import { pauseQueue, resumeQueue } from '../../queue/pause.js';
 import { countQueues } from '../../queue/inspect.js';
 import { META, metaKey } from '../../redis/keys.js';
 import type { WebContext } from '../context.js';

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { readHeartbeats, type ProcessBeat } from '../../heartbeat/heartbeat.js';
-import { requestRestart } from '../../restart/signal.js';
+import { requestRestart } from '../../restart/generation.js';
 import { iso, readJsonObject, type WebEnv } from '../http.js';
 
 /** GET api/workers (`jobs status`'s processes, by host) and POST api/restart (`jobs restart`). */

@@ -1,6 +1,6 @@
 import { readHeartbeats, type ProcessBeat } from '../heartbeat/heartbeat.js';
 import type { RedisClient } from '../redis/connection.js';
-import type { StoredDefinition } from '../schedule/stored.js';
+import type { StoredDefinition } from './stored.js';
 
 /**
  * Which live host has which roles (JOBS_HOST_ROLES), from the heartbeats of worker

@@ -7,14 +7,9 @@ import { LazyQueues } from '../redis/lazy-queues.js';
 import { redisNow } from '../redis/clock.js';
 import type { RedisClient } from '../redis/connection.js';
 import { META, metaKey } from '../redis/keys.js';
-import {
-  repeatOptions,
-  runOptions,
-  scheduleFingerprint,
-  type Retention,
-} from '../schedule/job-options.js';
-import { SyncedDefinitions, type StoredDefinition } from '../schedule/stored.js';
-import { releaseLock, tryLock } from '../schedule/sync-lock.js';
+import { repeatOptions, runOptions, scheduleFingerprint, type Retention } from './job-options.js';
+import { SyncedDefinitions, type StoredDefinition } from './stored.js';
+import { releaseLock, tryLock } from './sync-lock.js';
 import { hostQueueName, hostQueuesKey, hostSchedulerId, splitHostQueue } from './host-queues.js';
 
 export interface HostScheduleChanges {

@@ -1,6 +1,6 @@
 import { LazyQueues } from '../redis/lazy-queues.js';
 import { HEARTBEAT_INTERVAL_MS } from '../heartbeat/heartbeat.js';
-import { SyncedDefinitions } from '../schedule/stored.js';
+import { SyncedDefinitions } from './stored.js';
 import {
   reconcileHostSchedules,
   runsOnAll,

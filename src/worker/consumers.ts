@@ -1,8 +1,8 @@
 import type { Worker } from 'bullmq';
 import { returnRun } from '../queue/held-runs.js';
 import type { RedisTarget } from '../config/settings.js';
-import { splitHostQueue, withHostQueues } from '../hosts/host-queues.js';
-import { openWorker } from '../redis/bull.js';
+import { splitHostQueue, withHostQueues } from '../schedule/host-queues.js';
+import { openConsumer } from '../redis/bull.js';
 import type { RedisClient } from '../redis/connection.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Definitions } from '../definitions/types.js';
@@ -19,9 +19,9 @@ import { LogThrottle } from '../logging/log-throttle.js';
 import { settlesWithin } from '../process/deadline.js';
 
 /**
- * Lock and stalled-check settings. A worker renews its job locks every lockDuration/2;
+ * Lock and stalled-check settings. A consumer renews its job locks every lockDuration/2;
  * one killed outright (SIGKILL, OOM, host lost) stops renewing, and the stalled check,
- * every STALLED_INTERVAL_MS on every live worker, returns its jobs to the queue once
+ * every STALLED_INTERVAL_MS on every live consumer, returns its jobs to the queue once
  * their lock has expired. So a killed worker's job runs again within LOCK_DURATION_MS +
  * STALLED_INTERVAL_MS (12 s), which leaves 3 s of slack under the 15 s SPEC §5 asks for:
  * timers on a loaded host fire late. Shorter values recover faster but make a worker
@@ -37,7 +37,7 @@ export const STALLED_INTERVAL_MS = 4_000;
  */
 export const MAX_STALLED_COUNT = 1_000_000;
 
-/** How often a stopping worker looks at its jobs and at close()'s progress. */
+/** How often stopping consumers look at their jobs and at close()'s progress. */
 const STOP_POLL_MS = 100;
 /**
  * close() waits on Redis with no deadline while Redis is away (BullMQ #4656, #2430). With
@@ -47,7 +47,7 @@ const IDLE_CLOSE_GRACE_MS = 2_000;
 /** After aborting the jobs, how long their return to the queue may take (Redis may be away). */
 const ABORT_GRACE_MS = 5_000;
 
-export interface JobsWorkerOptions {
+export interface QueueConsumersOptions {
   target: RedisTarget;
   prefix: string;
   definitions: Definitions;
@@ -61,12 +61,12 @@ export interface JobsWorkerOptions {
   runGuard?: RunGuard;
   /** The operator's switch of a job (`jobs disable`): its ticks are skipped while it is set. */
   readSwitch?: ProcessorDeps['readSwitch'];
-  /** This host's id: its workers also consume its own queues of `runOn: all` jobs. */
+  /** This host's id: its consumers also take its own queues of `runOn: all` jobs. */
   hostId?: string;
-  /** This host's roles: its workers also consume the role queues of jobs with one of them. */
+  /** This host's roles: its consumers also take the role queues of jobs with one of them. */
   hostRoles?: readonly string[];
   roleGuard?: RoleGuard;
-  /** A connection for the stuck-worker watchdog (watchdog.ts); without it, none runs. */
+  /** A connection for the stuck-consumer watchdog (watchdog.ts); without it, none runs. */
   client?: RedisClient;
   /** Watches this process's own event loop (a worker with no daemon watching it). */
   loopWatch?: EventLoopWatch;
@@ -74,9 +74,12 @@ export interface JobsWorkerOptions {
   onConsumers?: (consumers: { queues: string[]; consumers: string[] }) => void;
 }
 
-/** One worker process's consumers: a BullMQ Worker per queue, started and stopped together. */
-export class JobsWorker {
-  private readonly workers = new Map<string, Worker>();
+/**
+ * One worker process's consumers: a BullMQ Worker per queue, taking that queue's jobs,
+ * started and stopped together.
+ */
+export class QueueConsumers {
+  private readonly consumers = new Map<string, Worker>();
   private readonly activity = new Map<string, QueueActivity>();
   private readonly processor: ReturnType<typeof createProcessor>;
   private watchdog: Watchdog | undefined;
@@ -87,7 +90,7 @@ export class JobsWorker {
   private active = 0;
   readonly queues: readonly string[];
 
-  constructor(private readonly options: JobsWorkerOptions) {
+  constructor(private readonly options: QueueConsumersOptions) {
     this.processor = createProcessor({
       ...options,
       hooks: this.hooks,
@@ -113,7 +116,7 @@ export class JobsWorker {
   start(): void {
     const { bus, concurrency } = this.options;
     bus.emit('worker:starting', { queues: [...this.queues], concurrency });
-    for (const queue of this.queues) this.workers.set(queue, this.createWorker(queue));
+    for (const queue of this.queues) this.consumers.set(queue, this.createConsumer(queue));
     this.announceConsumers();
     const client = this.options.client;
     if (client) {
@@ -158,15 +161,15 @@ export class JobsWorker {
   };
 
   private announceConsumers(): void {
-    const workers = [...this.workers.entries()];
+    const consumers = [...this.consumers.entries()];
     this.options.onConsumers?.({
-      queues: workers.map(([queue]) => queue),
-      consumers: workers.map(([, worker]) => worker.id),
+      queues: consumers.map(([queue]) => queue),
+      consumers: consumers.map(([, consumer]) => consumer.id),
     });
   }
 
-  private createWorker(queue: string): Worker {
-    const worker = openWorker(queue, this.processor, this.options.target, {
+  private createConsumer(queue: string): Worker {
+    const consumer = openConsumer(queue, this.processor, this.options.target, {
       prefix: this.options.prefix,
       concurrency: this.options.concurrency,
       lockDuration: LOCK_DURATION_MS,
@@ -174,17 +177,17 @@ export class JobsWorker {
       maxStalledCount: MAX_STALLED_COUNT,
       autorun: true,
     });
-    worker.on('error', (error) => this.reportError(error));
+    consumer.on('error', (error) => this.reportError(error));
     this.queueActivity(queue).lastStartAt = Date.now();
-    return worker;
+    return consumer;
   }
 
-  /** The watchdog found this queue's Worker stuck: drop it (it runs nothing) and start afresh. */
+  /** The watchdog found this queue's consumer stuck: drop it (it runs nothing) and start afresh. */
   private async recreate(queue: string, idleMs: number): Promise<void> {
-    const old = this.workers.get(queue);
+    const old = this.consumers.get(queue);
     if (!old || this.stopping) return;
     this.options.bus.emit('worker:stuck', { queue, idleMs });
-    this.workers.set(queue, this.createWorker(queue));
+    this.consumers.set(queue, this.createConsumer(queue));
     this.announceConsumers();
     // Forced: the first close() call decides how it closes, and a graceful one can hang.
     await settlesWithin(old.close(true), ABORT_GRACE_MS);
@@ -228,9 +231,9 @@ export class JobsWorker {
     this.watchdog?.stop();
     this.tickWake?.stop();
     // close() takes no new job and resolves when the running ones are done.
-    const workers = [...this.workers.values()];
+    const consumers = [...this.consumers.values()];
     let closed = false;
-    const closing = Promise.allSettled(workers.map((worker) => worker.close())).then(
+    const closing = Promise.allSettled(consumers.map((consumer) => consumer.close())).then(
       () => (closed = true),
     );
     const deadline = Date.now() + this.options.stopTimeoutMs;
