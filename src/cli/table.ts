@@ -36,22 +36,37 @@ export function printTable(head: string[], rows: (string | number)[][]): void {
   process.stdout.write(renderTable(head, rows, columns));
 }
 
+/** A cell's line and the terminal cells it takes, measured once. */
+interface Line {
+  text: string;
+  width: number;
+}
+
+const measured = (text: string): Line => ({ text, width: displayWidth(text) });
+
 /** The table as text, ending in a newline; `columns`: the terminal's width, if any. */
 export function renderTable(head: string[], rows: (string | number)[][], columns?: number): string {
-  const all = [head, ...rows].map((row) => row.map((cell) => String(cell).split('\n')));
-  const natural = head.map((_, index) =>
-    Math.max(...all.map((row) => Math.max(...(row[index] ?? ['']).map(displayWidth)))),
+  const all = [head, ...rows].map((row) =>
+    row.map((cell) => String(cell).split('\n').map(measured)),
   );
+  const natural = head.map((_, index) => {
+    let widest = 0;
+    for (const row of all)
+      for (const line of row[index] ?? []) widest = Math.max(widest, line.width);
+    return widest;
+  });
   const widths = fitWidths(natural, columns);
   const out: string[] = [];
   for (const row of all) {
     const cells = widths.map((width, index) =>
-      (row[index] ?? ['']).flatMap((line) => wrapLine(line, width)),
+      (row[index] ?? []).flatMap((line) =>
+        line.width <= width ? [line] : wrapLine(line.text, width).map(measured),
+      ),
     );
-    const height = Math.max(...cells.map((lines) => lines.length));
+    const height = Math.max(1, ...cells.map((lines) => lines.length));
     for (let i = 0; i < height; i++) {
       const line = cells
-        .map((lines, index) => pad(lines[i] ?? '', widths[index] as number))
+        .map((lines, index) => pad(lines[i], widths[index] as number))
         .join(' '.repeat(GAP));
       out.push(line.trimEnd());
     }
@@ -79,7 +94,6 @@ export function fitWidths(natural: readonly number[], columns: number | undefine
 
 /** One line cut into pieces of at most `width` cells (a character is never split). */
 function wrapLine(line: string, width: number): string[] {
-  if (displayWidth(line) <= width) return [line];
   graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   const pieces: string[] = [];
   let piece = '';
@@ -98,6 +112,7 @@ function wrapLine(line: string, width: number): string[] {
   return pieces;
 }
 
-function pad(text: string, width: number): string {
-  return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+function pad(line: Line | undefined, width: number): string {
+  if (!line) return ' '.repeat(width);
+  return line.text + ' '.repeat(Math.max(0, width - line.width));
 }
