@@ -39,9 +39,18 @@ function describeSync(e: {
  */
 export function logEvents(bus: JobsEventBus, log: Logger): void {
   const budget = new RunLogBudget(log);
-  // Checked before a line is built: at `warn` a run costs no object and no string.
+  // Checked before a line is built: at `warn` a run costs no object and no string. The
+  // levels are read once, and again only when pino says the level changed.
+  let debug = false;
+  let info = false;
+  const readLevels = () => {
+    debug = log.isLevelEnabled('debug');
+    info = log.isLevelEnabled('info');
+  };
+  readLevels();
+  log.on('level-change', readLevels);
   const logRun = (job: string, kind: 'started' | 'completed') =>
-    log.isLevelEnabled('debug') || (log.isLevelEnabled('info') && budget.take(job, kind));
+    debug || (info && budget.take(job, kind));
   bus.on('job:started', (e) => {
     if (!logRun(e.name, 'started')) return;
     log.info(
