@@ -1,7 +1,16 @@
 import { CommandFailedError, errorMessage, RunStoppedError } from '../errors.js';
-import { parseTickJobId, tickJobId } from '../redis/keys.js';
+import { tickJobId } from '../redis/keys.js';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Definitions, JobDefinition } from '../definitions/types.js';
+import {
+  attemptOf,
+  findSkippedTicks,
+  hasRoles,
+  hasRunRules,
+  jitterOf,
+  scheduledTime,
+  startsUsedUp,
+} from './job-facts.js';
 import type { JobsEventBus, JobRef } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import { splitHostQueue } from '../schedule/host-queues.js';
@@ -14,8 +23,8 @@ import { callModule, ModuleContext, moduleFailure, moduleHandler, toJson } from 
 import { attemptsOf } from '../queue/held-runs.js';
 import { RunAbort } from './run-abort.js';
 import { RunDeadlines } from './run-deadlines.js';
-import { JITTER_SLACK_MS, jitterOffsetMs } from './jitter.js';
-import type { RunInput } from './run-input.js';
+import { JITTER_SLACK_MS } from './jitter.js';
+import { JobRunInput } from './run-input.js';
 import { skipReason, type OperatorSwitch } from '../schedule/job-switch.js';
 
 export interface ProcessorDeps {
@@ -378,106 +387,4 @@ export function createProcessor({
   }
 
   return Object.assign(processJob, { abortAll });
-}
-
-/** Whether the job has `roles`, which a role guard decides on before it runs here. */
-function hasRoles(definition: JobDefinition | undefined): boolean {
-  return definition !== undefined && definition.enabled && definition.roles.length > 0;
-}
-
-/**
- * Whether all of the job's attempts were started and the last one never said how it
- * ended (its worker died): then it is not started again.
- */
-function startsUsedUp(job: Job, ref: JobRef): boolean {
-  return ref.attempt > attemptsOf(job) && ref.attempt - 1 - job.attemptsMade > 0;
-}
-
-/** Whether RunGuard has anything to check for this job: `missed: skip` or `overlap: forbid`. */
-function hasRunRules(definition: JobDefinition): boolean {
-  return definition.missed === 'skip' || definition.overlap === 'forbid';
-}
-
-async function findSkippedTicks(
-  guard: PauseGuard | undefined,
-  job: Job,
-  definitions: Definitions,
-): Promise<number[] | undefined> {
-  if (!guard) return undefined;
-  try {
-    return await guard.findSkippedTicks(job, definitions.jobs.get(job.name));
-  } catch {
-    return undefined; // cannot tell (Redis hiccup): run the tick rather than lose it
-  }
-}
-
-/**
- * What a handler runner gets to know of a BullMQ job. A class, not an object literal with
- * a getter: V8 gives every literal whose accessor closures differ a map of its own and
- * turns it into a dictionary, kilobytes a run.
- */
-class JobRunInput implements RunInput {
-  readonly name: string;
-  readonly id: string;
-  readonly data: unknown;
-  readonly attempt: number;
-  #childLog: Logger | undefined;
-
-  constructor(
-    private readonly job: Job,
-    private readonly ref: JobRef,
-    readonly abort: RunAbort,
-    private readonly parentLog: Logger,
-    private readonly bus: JobsEventBus,
-  ) {
-    this.name = job.name;
-    this.id = ref.id;
-    this.data = job.data;
-    this.attempt = ref.attempt;
-  }
-
-  // A child logger costs a little per run; most handlers never log, so make it on first use.
-  get log(): Logger {
-    this.#childLog ??= this.parentLog.child({ job: this.name, id: this.id });
-    return this.#childLog;
-  }
-
-  progress(value: number | object): Promise<void> {
-    return this.job.updateProgress(value);
-  }
-
-  onOutput(stream: 'stdout' | 'stderr', line: string): void {
-    this.bus.emit('job:output', { ...this.ref, stream, line });
-  }
-}
-
-/**
- * This tick's jitter, when its job has one and this is the tick's first try (a retry
- * starts when its backoff says, a run recovered after a crash at once).
- */
-function jitterOf(
-  job: Job,
-  definition: JobDefinition | undefined,
-  tick: number | undefined,
-): number | undefined {
-  if (!definition?.jitterMs || job.attemptsMade > 0 || tick === undefined) return undefined;
-  return jitterOffsetMs(job.id as string, definition.jitterMs);
-}
-
-/**
- * The time a scheduler's tick was due, from its job id; a tick forwarded to a role queue
- * (role-guard.ts) keeps its id, so its lag and jitter are counted from the same time.
- */
-function scheduledTime(job: Job): number | undefined {
-  if (!job.id) return undefined;
-  return parseTickJobId(job.id)?.tick;
-}
-
-/**
- * This start's number: BullMQ counts starts (`attemptsStarted`) when it hands a job out,
- * including starts whose worker died; a job from before that counter falls back on the
- * finished attempts.
- */
-function attemptOf(job: Job): number {
-  return job.attemptsStarted > 0 ? job.attemptsStarted : job.attemptsMade + 1;
 }
