@@ -90,6 +90,12 @@ export function logEvents(bus: JobsEventBus, log: Logger): void {
   bus.on('job:skipped', (e) =>
     log.info({ job: e.name, id: e.id, queue: e.queue, reason: e.reason }, `job ${e.name} skipped`),
   );
+  bus.on('job:duplicate', (e) =>
+    log.warn(
+      { job: e.name, id: e.id, queue: e.queue },
+      `job ${e.name}: a second copy of tick ${e.id} was not run (the tick was taken before a re-sync replaced its schedule)`,
+    ),
+  );
   bus.on('job:output', (e) => log.info({ job: e.name, id: e.id, stream: e.stream }, e.line));
   bus.on('worker:started', (e) =>
     log.info({ queues: e.queues, concurrency: e.concurrency }, 'worker started'),

@@ -1,3 +1,4 @@
+import { claimTick } from './tick-claim.js';
 import type { Worker } from 'bullmq';
 import { returnRun } from '../queue/held-runs.js';
 import type { RedisTarget } from '../config/settings.js';
@@ -97,6 +98,9 @@ export class QueueConsumers {
       returnUncounted: options.client
         ? (job, token, dueAt) =>
             returnRun(options.client as RedisClient, options.prefix, job, token, dueAt)
+        : undefined,
+      claimTick: options.client
+        ? (job) => claimTick(options.client as RedisClient, options.prefix, job)
         : undefined,
     });
     const fromDefinitions = [

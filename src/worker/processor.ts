@@ -47,6 +47,11 @@ export interface ProcessorDeps {
    * without it a stopped run fails and `jitter` is not applied.
    */
   returnUncounted?: (job: Job, token: string, dueAt?: number) => Promise<void>;
+  /**
+   * Whether this copy of a scheduler's tick is the first one taken (worker/tick-claim.ts);
+   * without it a tick BullMQ enqueues twice runs twice.
+   */
+  claimTick?: (job: Job) => Promise<boolean>;
   /** Told as each job is taken and let go (skipped ones too), in a try/finally. */
   hooks?: RunHooks;
 }
@@ -79,6 +84,7 @@ export function createProcessor({
   readSwitch,
   roleGuard,
   returnUncounted,
+  claimTick,
   hooks,
 }: ProcessorDeps) {
   const known = [...definitions.jobs.keys()].sort().join(', ');
@@ -205,6 +211,11 @@ export function createProcessor({
       }
       return { outcome: { skipped: skipped.length, reason: 'queue paused' } };
     }
+    if (claimTick && job.repeatJobKey && !(await isFirstCopy(job, claimTick))) {
+      // Not a run and not a skip: the tick ran (or runs) as its first copy, recorded there.
+      bus.emit('job:duplicate', ref);
+      return { outcome: { duplicate: 1 } };
+    }
     const jitterMs = jitterOf(job, definition, tick);
     if (jitterMs !== undefined && tick !== undefined && token && returnUncounted) {
       const startAt = tick + jitterMs;
@@ -259,6 +270,14 @@ export function createProcessor({
       }
     }
     return { run: true, jitterMs };
+  }
+
+  async function isFirstCopy(job: Job, claim: (job: Job) => Promise<boolean>): Promise<boolean> {
+    try {
+      return await claim(job);
+    } catch {
+      return true; // cannot tell (Redis hiccup): run the tick rather than lose it
+    }
   }
 
   /** A run that fails before its handler starts: still a start and a failure, in that order. */

@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { loadSettings } from '../../src/config/settings.js';
+import { loadDefinitions } from '../../src/definitions/load.js';
+import { retentionOf } from '../../src/schedule/job-options.js';
+import { syncSchedules } from '../../src/schedule/sync.js';
+import { CliProcess, uniquePrefix, writeProject } from '../helpers/cli.js';
+import { readRuns, RECORDING_HANDLER, tickOf, waitForRuns } from '../helpers/fixtures.js';
+import { countTicks } from '../helpers/tick-counts.js';
+
+const redisUrl = inject('redisUrl');
+const running: CliProcess[] = [];
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(running.splice(0).map((daemon) => daemon.stop()));
+});
+
+const EDITS = 3;
+/**
+ * How long before the taken tick the re-syncing process's clock reads: more than the
+ * sync's own work before its upsert (its first queue connection included), so that the
+ * upsert computes the taken tick as its first.
+ */
+const CLOCK_LEAD_MS = 500;
+
+describe('a re-sync racing a tick', () => {
+  it('runs a tick once when another host re-syncs its job just after the tick was taken', async () => {
+    const definitions = (edit: number) =>
+      `jobs:\n  tick:\n    schedule: "* * * * * *"\n    module: ./record.js\n    data: { edit: ${edit} }\n`;
+    const dir = writeProject({ 'jobs.yaml': definitions(0), 'record.js': RECORDING_HANDLER });
+    const configPath = path.join(dir, 'jobs.yaml');
+    const runsFile = path.join(dir, 'runs.jsonl');
+    const prefix = uniquePrefix();
+    const env = { REDIS_URL: redisUrl, JOBS_PREFIX: prefix };
+    const daemon = CliProcess.start(['start', '--config', configPath, '--workers', '1'], {
+      cwd: dir,
+      env: { ...env, RUNS_FILE: runsFile },
+    });
+    running.push(daemon);
+    await daemon.waitFor((line) => line.msg === 'daemon started');
+
+    // Another host's re-sync of an edited file, whose process read its clock just before
+    // a tick fell due and reached Redis just after this daemon took the tick (a loaded
+    // machine: tens or hundreds of ms between the two). BullMQ then enqueues that tick again.
+    const settings = loadSettings({}, env);
+    const client = new Redis(redisUrl);
+    try {
+      for (let edit = 1; edit <= EDITS; edit++) {
+        const before = readRuns(runsFile).length;
+        const [taken] = await waitForRuns(runsFile, (runs) => runs.length > before, {
+          timeoutMs: 10_000,
+          what: 'a tick taken',
+        }).then((runs) => runs.slice(before));
+        writeFileSync(configPath, definitions(edit));
+        const edited = await loadDefinitions(configPath);
+        const realNow = Date.now.bind(Date);
+        const behind = realNow() - (tickOf(taken) - CLOCK_LEAD_MS);
+        vi.spyOn(Date, 'now').mockImplementation(() => realNow() - behind);
+        await syncSchedules({
+          client,
+          target: settings.redis,
+          prefix,
+          definitions: edited,
+          retention: retentionOf(settings),
+        });
+        vi.restoreAllMocks();
+      }
+      const last = readRuns(runsFile).length;
+      await waitForRuns(runsFile, (runs) => runs.length >= last + 2, {
+        timeoutMs: 10_000,
+        what: 'two more ticks after the last edit',
+      });
+    } finally {
+      client.disconnect();
+    }
+    expect(await daemon.stop()).toBe(0);
+
+    const counts = countTicks(readRuns(runsFile), () => 1_000);
+    expect(counts.duplicated).toEqual([]);
+    // Each edit did enqueue its tick a second time, and that copy was taken and not run.
+    const copies = daemon.lines.filter((line) => line.msg?.includes('a second copy of tick'));
+    expect(copies.length).toBe(EDITS);
+  }, 60_000);
+});
