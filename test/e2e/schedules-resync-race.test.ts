@@ -7,7 +7,13 @@ import { loadDefinitions } from '../../src/definitions/load.js';
 import { retentionOf } from '../../src/schedule/job-options.js';
 import { syncSchedules } from '../../src/schedule/sync.js';
 import { CliProcess, uniquePrefix, writeProject } from '../helpers/cli.js';
-import { readRuns, RECORDING_HANDLER, tickOf, waitForRuns } from '../helpers/fixtures.js';
+import {
+  readRuns,
+  RECORDING_HANDLER,
+  tickOf,
+  waitForRuns,
+  type RunRecord,
+} from '../helpers/fixtures.js';
 import { countTicks } from '../helpers/tick-counts.js';
 
 const redisUrl = inject('redisUrl');
@@ -50,10 +56,11 @@ describe('a re-sync racing a tick', () => {
     try {
       for (let edit = 1; edit <= EDITS; edit++) {
         const before = readRuns(runsFile).length;
-        const [taken] = await waitForRuns(runsFile, (runs) => runs.length > before, {
+        const runs = await waitForRuns(runsFile, (all) => all.length > before, {
           timeoutMs: 10_000,
           what: 'a tick taken',
-        }).then((runs) => runs.slice(before));
+        });
+        const taken = runs[before] as RunRecord;
         writeFileSync(configPath, definitions(edit));
         const edited = await loadDefinitions(configPath);
         const realNow = Date.now.bind(Date);
