@@ -50,13 +50,14 @@ const yamlBrowserBuild = {
 rmSync('dist', { recursive: true, force: true });
 
 await build({
-  entryPoints: ['src/cli/main.ts', 'src/index.ts'],
+  entryPoints: ['src/cli/main.ts', 'src/worker/main.ts', 'src/index.ts'],
   outdir: 'dist',
   outbase: 'src',
-  // dist/cli/main.js and dist/index.js, as package.json's bin and exports name them.
+  // dist/cli/main.js and dist/index.js, as package.json's bin and exports name them, and
+  // dist/worker/main.js, which the daemon forks for its workers.
   entryNames: '[dir]/[name]',
-  // One level under dist/, like src/<concept>/: `new URL('../cli/main.js', import.meta.url)`
-  // in a chunk (daemon/spare.ts forks the CLI) then still finds the entry.
+  // One level under dist/, like src/<concept>/: `new URL('../worker/main.js', import.meta.url)`
+  // in a chunk (worker/entry-args.ts) then still finds the entry.
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   splitting: true,

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { ConfigError, EnvironmentError, EXIT, JobsError } from '../errors.js';
-import { ENVIRONMENT, readLogLevel } from '../config/environment.js';
+import { EXIT } from '../errors.js';
+import { ENVIRONMENT } from '../config/environment.js';
 import { loadDotenvOnce } from '../config/settings.js';
+import { flushAndExit, reportFailure } from '../process/exit.js';
 import { holdStopSignals } from '../process/signals.js';
-import { sayEvictionWarningOnce } from './bullmq-warnings.js';
+import { sayEvictionWarningOnce } from '../redis/eviction-warning.js';
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 type Register = (program: Command) => void;
@@ -85,7 +86,7 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   return program;
 }
 
-/** The one place errors become exit codes and one sentence on stderr (a stack only at LOG_LEVEL=debug). */
+/** Where the CLI turns errors into exit codes: its usage errors here, the rest in process/exit.ts. */
 async function main(argv: string[]): Promise<void> {
   const word = commandWord(argv);
   if (word === 'work' || word === 'run') holdStopSignals();
@@ -111,26 +112,7 @@ function exitCodeFor(error: unknown): number {
     if (error.code !== 'commander.help') process.stderr.write(`jobs: ${commanderLine(error)}\n`);
     return EXIT.usage;
   }
-  const level = readLogLevel();
-  const debug = level === 'debug' || level === 'trace';
-  if (error instanceof EnvironmentError) {
-    process.stderr.write(error.problems.map((problem) => `jobs: ${problem}\n`).join(''));
-    return error.exitCode;
-  }
-  if (error instanceof ConfigError) {
-    // One line a problem, each naming file:line:col: every one of them, not just the first.
-    process.stderr.write(`${error.problems.join('\n')}\n`);
-    return error.exitCode;
-  }
-  if (error instanceof JobsError) {
-    process.stderr.write(`jobs: ${error.message}\n`);
-    if (debug && error.cause)
-      process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
-    return error.exitCode;
-  }
-  process.stderr.write(`jobs: ${error instanceof Error ? error.message : String(error)}\n`);
-  if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  return EXIT.failed;
+  return reportFailure(error);
 }
 
 /**
@@ -147,14 +129,5 @@ function commanderLine(error: CommanderError): string {
 }
 
 await main(process.argv);
-// Output to a pipe that was full is still queued (Node writes what the pipe takes and the
-// rest later): `jobs list --json` of 10,000 jobs, 5 MB, lost its end to the exit below.
-// A write's callback comes after every earlier write is out.
-await Promise.all(
-  [process.stdout, process.stderr].map(
-    (stream) => new Promise((resolve) => stream.write('', () => resolve(undefined))),
-  ),
-);
-// Long-running commands resolve when they have stopped; one-shot ones when done. Either
-// way, leftover handles (a Redis socket mid-close) must not keep the process alive.
-process.exit(process.exitCode ?? 0);
+// Long-running commands resolve when they have stopped; one-shot ones when done.
+await flushAndExit();

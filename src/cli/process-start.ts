@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadSettings, type Settings, type SettingsFlags } from '../config/settings.js';
 import { loadDefinitions } from '../definitions/load.js';
-import { JobsEventBus } from '../events.js';
-import { createLogger, type Logger } from '../logging/logger.js';
-import { logEvents } from '../logging/subscribe.js';
+import type { JobsEventBus } from '../events.js';
+import type { Logger } from '../logging/logger.js';
+import { startLogging } from '../logging/process-log.js';
 import type { WorkerProcessOptions } from '../worker/worker-process.js';
 import { recycleLimits, type RecycleFlags } from './recycle-options.js';
 
@@ -22,10 +22,7 @@ export interface ProcessStart {
 export function startProcess(command: Command, flags: SettingsFlags, role: string): ProcessStart {
   const global = command.optsWithGlobals<{ config?: string }>();
   const settings = loadSettings({ ...flags, config: global.config });
-  const log = createLogger(settings.logLevel, { role });
-  const bus = new JobsEventBus();
-  logEvents(bus, log);
-  return { settings, log, bus };
+  return { settings, ...startLogging(settings, role) };
 }
 
 /** The flags of the commands that run a worker process in the foreground. */

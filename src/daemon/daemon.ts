@@ -1,4 +1,4 @@
-import { childEnvironment, type RecycleSettings, type Settings } from '../config/settings.js';
+import { childEnvironment, type Settings } from '../config/settings.js';
 import { loadDefinitions } from '../definitions/load.js';
 import { Heartbeat, removeHeartbeat, type WorkerSummary } from '../heartbeat/heartbeat.js';
 import type { ChildWorker } from './child.js';
@@ -9,7 +9,7 @@ import type { Definitions } from '../definitions/types.js';
 import type { JobsEventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
-import { MetricsServer, parseAddress } from '../metrics/server.js';
+import { MetricsEndpoint, MetricsRoutes, parseAddress } from '../metrics/server.js';
 import type { WebHandler } from '../web/listener.js';
 import { LazyQueues } from '../redis/lazy-queues.js';
 import { describeTarget, openMonitorConnection, type RedisClient } from '../redis/connection.js';
@@ -26,6 +26,7 @@ import { WorkerPool } from './pool.js';
 import { closeWithin } from '../process/deadline.js';
 import { RunRecovery } from './run-recovery.js';
 import { runStopSteps, STOP_STEP_TIMEOUT_MS } from './stop-steps.js';
+import { workerEntryArgs } from '../worker/entry-args.js';
 
 export interface DaemonOptions {
   settings: Readonly<Settings>;
@@ -44,7 +45,7 @@ export class Daemon {
   private client: RedisClient | undefined;
   private pool: WorkerPool | undefined;
   private metrics: DaemonMetrics | undefined;
-  private metricsServer: MetricsServer | undefined;
+  private metricsServer: MetricsEndpoint | undefined;
   private web: WebHandler | undefined;
   private monitor: RedisClient | undefined;
   private definitions: Definitions | undefined;
@@ -140,15 +141,7 @@ export class Daemon {
     const recovery = this.recovery;
     this.pool = new WorkerPool({
       size: settings.workers,
-      args: [
-        '--config',
-        settings.configPath,
-        '--concurrency',
-        String(settings.concurrency),
-        '--stop-timeout',
-        `${settings.stopTimeoutMs}ms`,
-        ...recycleArgs(settings.recycle),
-      ],
+      args: workerEntryArgs(settings),
       env: childEnvironment(settings),
       stopTimeoutMs: settings.stopTimeoutMs,
       bus,
@@ -190,11 +183,12 @@ export class Daemon {
       const { createWebHandler } = await import('../web/listener.js');
       this.web = createWebHandler(settings, parseAddress(settings.metricsAddr).host);
     }
-    this.metricsServer = new MetricsServer({
-      address: settings.metricsAddr,
-      token: settings.metricsToken,
-      source: this.metrics,
-      fallback: this.web?.listener,
+    // One address: the metrics routes answer their three paths, the page every other.
+    const routes = new MetricsRoutes({ token: settings.metricsToken, source: this.metrics });
+    const web = this.web;
+    this.metricsServer = new MetricsEndpoint(settings.metricsAddr, (request, response) => {
+      if (web && !MetricsRoutes.owns(request)) web.listener(request, response);
+      else routes.serve(request, response);
     });
     const { host, port } = await this.metricsServer.start();
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -338,15 +332,6 @@ export class Daemon {
     await closeWithin(2_000, () => client.quit());
     client.disconnect();
   }
-}
-
-/** The recycling limits as arguments for a forked `jobs work`. */
-function recycleArgs({ maxJobs, maxTimeMs, maxMemoryMb }: RecycleSettings): string[] {
-  return [
-    ...(maxJobs !== undefined ? ['--max-jobs', String(maxJobs)] : []),
-    ...(maxTimeMs !== undefined ? ['--max-time', `${maxTimeMs}ms`] : []),
-    ...(maxMemoryMb !== undefined ? ['--max-memory', String(maxMemoryMb)] : []),
-  ];
 }
 
 function queueNames(definitions: Definitions | undefined): string[] {

@@ -1,18 +1,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { WORKER_ENTRY } from '../worker/entry-args.js';
 import { ACTIVATE_MESSAGE, isStandbyMessage, STANDBY_ENV } from '../process/ipc.js';
 
-/** The CLI entry the pool forks as `jobs work`. */
-const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-
 /**
- * Forks `jobs work`. Detached (own process group): a terminal's Ctrl-C or a group-wide
+ * Forks a worker process (`worker/main.ts`, what `jobs work` runs). Detached (own process group): a terminal's Ctrl-C or a group-wide
  * SIGTERM reaches the daemon only, which forwards one SIGTERM; otherwise each worker
  * would see two signals and take the second as "force". A worker whose daemon dies
  * notices the closed IPC channel and stops gracefully.
  */
 export function forkWorker(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return fork(CLI_ENTRY, ['work', ...args], {
+  return fork(WORKER_ENTRY, args, {
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: true,

@@ -9,65 +9,44 @@ export interface MetricsSource {
   notReadyReasons(): string[];
 }
 
-export interface MetricsServerOptions {
-  /** `host:port`, `[v6]:port`; port 0 picks a free one (tests). */
-  address: string;
+export interface MetricsRoutesOptions {
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   token: string | undefined;
   source: MetricsSource;
-  /**
-   * Every other path goes here (the admin page, when JOBS_WEB is on); without it they
-   * answer 404.
-   */
-  fallback?: (request: IncomingMessage, response: ServerResponse) => void;
 }
+
+const PATHS = new Set(['/metrics', '/healthz', '/readyz']);
 
 /**
  * GET /metrics (Prometheus text), /healthz (the process answers) and /readyz (it can do
- * its work), on Node's own http. The token guards /metrics only: the probes reveal
- * nothing and are what orchestrators call without credentials.
+ * its work). The token guards /metrics only: the probes reveal nothing and are what
+ * orchestrators call without credentials. Any other path answers 404; the daemon sends
+ * those to the admin page instead, when it is on (`Daemon.startMetrics`).
  */
-export class MetricsServer {
-  private readonly server: Server;
+export class MetricsRoutes {
   private readonly tokenDigest: Buffer | undefined;
-  private stopping: Promise<void> | undefined;
 
-  constructor(private readonly options: MetricsServerOptions) {
+  constructor(private readonly options: MetricsRoutesOptions) {
     this.tokenDigest = options.token ? digest(options.token) : undefined;
-    this.server = createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) => {
-        if (!response.headersSent) respond(response, 500, `metrics failed: ${errorMessage(error)}`);
-        else response.destroy();
-      });
-    });
   }
 
-  /** Listens, or throws a ConfigError naming the address when it cannot (in use, not local). */
-  start(): Promise<{ host: string; port: number }> {
-    return listenAt(
-      this.server,
-      this.options.address,
-      (why) =>
-        `metrics address ${this.options.address} ${why}; choose another with --metrics-addr or JOBS_METRICS_ADDR, or set it to off`,
-    );
+  /** Whether the request is for one of the three paths. */
+  static owns(request: IncomingMessage): boolean {
+    return PATHS.has(pathOf(request));
   }
 
-  /** Stops listening and drops open connections. Idempotent. */
-  stop(): Promise<void> {
-    this.stopping ??= new Promise<void>((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
+  /** Answers the request; a failure to render is a 500 with its reason. */
+  serve(request: IncomingMessage, response: ServerResponse): void {
+    this.handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) respond(response, 500, `metrics failed: ${errorMessage(error)}`);
+      else response.destroy();
     });
-    return this.stopping;
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = (request.url ?? '/').split('?')[0];
-    if (path !== '/metrics' && path !== '/healthz' && path !== '/readyz') {
-      if (this.options.fallback) return this.options.fallback(request, response);
+    const path = pathOf(request);
+    if (!PATHS.has(path))
       return respond(response, 404, 'not found: try /metrics, /healthz or /readyz');
-    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
       return respond(response, 405, 'method not allowed');
@@ -99,6 +78,46 @@ export class MetricsServer {
     // whether the guess is short, long, or right up to its last character.
     return match !== null && timingSafeEqual(digest((match[1] as string).trim()), this.tokenDigest);
   }
+}
+
+/**
+ * Node's HTTP server on the metrics address (JOBS_METRICS_ADDR), calling `listener` for
+ * each request: the metrics routes, and in a daemon the admin page beside them.
+ */
+export class MetricsEndpoint {
+  private readonly server: Server;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly address: string,
+    listener: (request: IncomingMessage, response: ServerResponse) => void,
+  ) {
+    this.server = createServer(listener);
+  }
+
+  /** Listens, or throws a ConfigError naming the address when it cannot (in use, not local). */
+  start(): Promise<{ host: string; port: number }> {
+    return listenAt(
+      this.server,
+      this.address,
+      (why) =>
+        `metrics address ${this.address} ${why}; choose another with --metrics-addr or JOBS_METRICS_ADDR, or set it to off`,
+    );
+  }
+
+  /** Stops listening and drops open connections. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      if (!this.server.listening) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    return this.stopping;
+  }
+}
+
+function pathOf(request: IncomingMessage): string {
+  return (request.url ?? '/').split('?')[0] as string;
 }
 
 function digest(text: string): Buffer {

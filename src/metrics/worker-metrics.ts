@@ -7,7 +7,7 @@ import type { JobsEventBus } from '../events.js';
 import { createRedisUpGauge, createWorkersGauge } from './gauges.js';
 import { RunMetrics } from './run-metrics.js';
 import { openMonitorConnection } from '../redis/connection.js';
-import { MetricsServer, type MetricsSource } from './server.js';
+import { MetricsEndpoint, MetricsRoutes, type MetricsSource } from './server.js';
 import { recordEvents } from './subscribe.js';
 
 /**
@@ -60,11 +60,10 @@ export async function serveWorkerMetrics(options: {
 }): Promise<() => Promise<void>> {
   const { settings, bus } = options;
   const metrics = new WorkerMetrics(options);
-  const server = new MetricsServer({
-    address: settings.metricsAddr,
-    token: settings.metricsToken,
-    source: metrics,
-  });
+  const routes = new MetricsRoutes({ token: settings.metricsToken, source: metrics });
+  const server = new MetricsEndpoint(settings.metricsAddr, (request, response) =>
+    routes.serve(request, response),
+  );
   const { host, port } = await server.start();
   bus.emit('metrics:listening', { url: `http://${host}:${port}` });
   const monitor = openMonitorConnection(settings.redis);

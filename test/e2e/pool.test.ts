@@ -7,12 +7,12 @@ import { RECORDING_HANDLER } from '../helpers/fixtures.js';
 
 const redisUrl = inject('redisUrl');
 
-/** The `jobs work` processes a daemon has forked, running or standing by. */
+/** The worker processes (`worker/main.js`) a daemon has forked, running or standing by. */
 function workerChildren(daemonPid: number): number {
   const out = execFileSync('ps', ['-o', 'args=', '--ppid', String(daemonPid)], {
     encoding: 'utf8',
   });
-  return out.split('\n').filter((line) => line.includes(' work ')).length;
+  return out.split('\n').filter((line) => line.includes('/worker/main.js ')).length;
 }
 
 async function childrenAfterSpareDelay(env: NodeJS.ProcessEnv): Promise<number> {

@@ -26,9 +26,9 @@ afterEach(async () => {
 
 const EDITS = 3;
 /**
- * How long before the taken tick the re-syncing process's clock reads: more than the
- * sync's own work before its upsert (its first queue connection included), so that the
- * upsert computes the taken tick as its first.
+ * How long before the taken tick the re-syncing process's clock reads when its sync
+ * starts. That clock then runs on but stops short of the tick, however long the sync's
+ * own work takes on a loaded machine, so its upsert computes the taken tick as its first.
  */
 const CLOCK_LEAD_MS = 500;
 
@@ -64,8 +64,9 @@ describe('a re-sync racing a tick', () => {
         writeFileSync(configPath, definitions(edit));
         const edited = await loadDefinitions(configPath);
         const realNow = Date.now.bind(Date);
-        const behind = realNow() - (tickOf(taken) - CLOCK_LEAD_MS);
-        vi.spyOn(Date, 'now').mockImplementation(() => realNow() - behind);
+        const tick = tickOf(taken);
+        const behind = realNow() - (tick - CLOCK_LEAD_MS);
+        vi.spyOn(Date, 'now').mockImplementation(() => Math.min(realNow() - behind, tick - 1));
         await syncSchedules({
           client,
           target: settings.redis,
