@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/setup/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -17,5 +18,10 @@ export default defineConfig({
     // 260 s four at a time.
     fileParallelism: true,
     maxWorkers: 4,
+    // Longest files first (test/durations.json on a clone with no Vitest cache).
+    sequence: { sequencer: LongestFirst },
+    reporters: process.env.JOBS_TEST_DURATIONS
+      ? ['default', './test/setup/durations-reporter.ts']
+      : ['default'],
   },
 });

@@ -162,6 +162,11 @@ export async function runThroughput(
   launch: Launch,
 ): Promise<RunFigures> {
   const prefix = uniquePrefix();
+  // Every run on an empty Redis (the bench's own): the keys earlier runs leave (run
+  // records, completed jobs kept by retention) made each later run some 20 % dearer.
+  const admin = new Redis(redisUrl);
+  await admin.flushall();
+  admin.disconnect();
   const queue = await fillPaused(redisUrl, prefix, jobs);
   const { children, consumers } = startLaunch(launch, redisUrl, prefix);
   const died = new Promise<never>((_, reject) => {

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { RedisClient } from '../redis/connection.js';
+import { takeHeldKey } from '../redis/held-key.js';
 import { tickClaimKey } from '../redis/keys.js';
 
 /**
@@ -8,15 +9,6 @@ import { tickClaimKey } from '../redis/keys.js';
  * cover it with room, and bound the keys to a few minutes of ticks.
  */
 export const TICK_CLAIM_TTL_MS = 5 * 60_000;
-
-/** Free, or claimed by this very copy (a retry, a jitter wait, a recovered run): take it. */
-const CLAIM_SCRIPT = `
-local holder = redis.call('get', KEYS[1])
-if holder == false or holder == ARGV[1] then
-  redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0`;
 
 /**
  * Whether this copy of a scheduler's tick may run: false when another copy of the same
@@ -30,6 +22,6 @@ return 0`;
  */
 export async function claimTick(client: RedisClient, prefix: string, job: Job): Promise<boolean> {
   const key = tickClaimKey(prefix, job.queueName, job.id ?? '');
-  const taken = await client.eval(CLAIM_SCRIPT, 1, key, String(job.timestamp), TICK_CLAIM_TTL_MS);
-  return taken === 1;
+  // Free, or claimed by this very copy (a retry, a jitter wait, a recovered run): take it.
+  return takeHeldKey(client, key, String(job.timestamp), TICK_CLAIM_TTL_MS);
 }

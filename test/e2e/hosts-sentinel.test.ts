@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, uniquePrefix, writeProject } from '../helpers/cli.js';
-import { readRuns, RECORDING_HANDLER, tickOf } from '../helpers/fixtures.js';
+import { readRuns, RECORDING_HANDLER, tickOf, waitForRuns } from '../helpers/fixtures.js';
 import { TestHosts } from '../helpers/hosts.js';
 import { SENTINEL_MASTER, TestRedisSentinel } from '../helpers/redis-sentinel.js';
 
@@ -31,8 +31,10 @@ describe('Redis Sentinel', () => {
     };
     hosts = new TestHosts({ dir, prefix, redisEnv });
     const daemon = hosts.start('host-a');
-    await daemon.waitFor((line) => line.msg === 'job tick completed', 30_000);
-    await sleep(2_000);
+    await waitForRuns(hosts.runsFile, (runs) => runs.length >= 2, {
+      timeoutMs: 30_000,
+      what: 'two runs before the master is killed',
+    });
 
     const oldMaster = set.masterPort;
     await set.killMaster();
@@ -45,7 +47,11 @@ describe('Redis Sentinel', () => {
     }
     expect(promoted).toBe(set.replicaPort);
     const promotedAt = Date.now();
-    await sleep(6_000);
+    await waitForRuns(
+      hosts.runsFile,
+      (runs) => runs.filter((run) => tickOf(run) > promotedAt + 1_000).length >= 3,
+      { timeoutMs: 30_000, what: 'three runs after the promotion' },
+    );
 
     // The CLI finds the new master too.
     const list = await runCli(['list', '--json'], {
