@@ -1,57 +1,24 @@
 import { CommandFailedError, errorMessage, RunStoppedError } from '../errors.js';
-import { tickJobId } from '../redis/keys.js';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { Definitions, JobDefinition } from '../definitions/types.js';
-import {
-  attemptOf,
-  findSkippedTicks,
-  hasRoles,
-  hasRunRules,
-  jitterOf,
-  scheduledTime,
-  startsUsedUp,
-} from './job-facts.js';
-import type { JobsEventBus, JobRef } from '../events.js';
+import type { JobDefinition } from '../definitions/types.js';
+import { attemptOf, hasRoles, hasRunRules, scheduledTime, startsUsedUp } from './job-facts.js';
+import type { JobRef } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import { splitHostQueue } from '../schedule/host-queues.js';
-import type { PauseGuard } from './pause-guard.js';
 import type { RunDecision, RunGuard } from './run-guard.js';
 import type { OverlapLease } from './overlap-lock.js';
-import type { RoleDecision, RoleGuard } from './role-guard.js';
 import { runCommand } from './run-command.js';
 import { callModule, ModuleContext, moduleFailure, moduleHandler, toJson } from './run-module.js';
 import { attemptsOf } from '../queue/held-runs.js';
 import { RunAbort } from './run-abort.js';
 import { RunDeadlines } from './run-deadlines.js';
-import { JITTER_SLACK_MS } from './jitter.js';
+import { createAdmission, failUnstarted, type AdmissionDeps } from './admission.js';
 import { JobRunInput } from './run-input.js';
-import { skipReason, type OperatorSwitch } from '../schedule/job-switch.js';
 
-export interface ProcessorDeps {
-  definitions: Definitions;
-  bus: JobsEventBus;
+export interface ProcessorDeps extends AdmissionDeps {
   log: Logger;
-  /** Skips the ticks that fell in a pause (`jobs pause`); without it every tick runs. */
-  pauseGuard?: PauseGuard;
   /** `missed: skip` and `overlap: forbid`; without it every job runs as missed: once, overlap: allow. */
   runGuard?: RunGuard;
-  /**
-   * The operator's switch of a job (`jobs disable`), read once for each take of a tick;
-   * without it no tick is skipped for it.
-   */
-  readSwitch?: (name: string) => Promise<OperatorSwitch | undefined>;
-  /** `roles`: run here, hand to a host with a role, or skip; without it every job runs here. */
-  roleGuard?: RoleGuard;
-  /**
-   * Puts a run back in the queue, due at `dueAt` (default: now), its start not counted;
-   * without it a stopped run fails and `jitter` is not applied.
-   */
-  returnUncounted?: (job: Job, token: string, dueAt?: number) => Promise<void>;
-  /**
-   * Whether this copy of a scheduler's tick is the first one taken (worker/tick-claim.ts);
-   * without it a tick BullMQ enqueues twice runs twice.
-   */
-  claimTick?: (job: Job) => Promise<boolean>;
   /** Told as each job is taken and let go (skipped ones too), in a try/finally. */
   hooks?: RunHooks;
 }
@@ -62,10 +29,6 @@ export interface RunHooks {
   taken(queue: string, job: Job, definition: JobDefinition | undefined): void;
   released(queue: string, job: Job): void;
 }
-
-/** What the checks before a run decided: its outcome (skipped, forwarded), or run it. */
-type Admission =
-  { outcome: unknown; run?: undefined } | { run: true; jitterMs: number | undefined };
 
 /**
  * Turns a BullMQ job into a handler run: finds the definition by the job's name, enforces
@@ -92,6 +55,15 @@ export function createProcessor({
   // (BullMQ's own per-job signal is not asked for: the processor takes two parameters,
   // which spares an AbortController a run).
   const deadlines = new RunDeadlines();
+  const admit = createAdmission({
+    definitions,
+    bus,
+    pauseGuard,
+    readSwitch,
+    roleGuard,
+    returnUncounted,
+    claimTick,
+  });
   // A host's own queue (`default@web-1`, runOn: all) is reported as its job queue, so
   // metric labels stay bounded by the definitions; the job id names the host.
   const baseQueues = new Map<string, string>();
@@ -158,6 +130,7 @@ export function createProcessor({
       const attempts = attemptsOf(job);
       if (startsUsedUp(job, ref)) {
         return failUnstarted(
+          bus,
           ref,
           new UnrecoverableError(
             `not started again: all ${attempts} of its attempts were started, and the last one ended without a result (its worker process died or its host vanished)`,
@@ -173,7 +146,12 @@ export function createProcessor({
         } catch (error) {
           // The overlap or missed-run check could not reach Redis: a failed run, counted as one.
           const message = `could not check the overlap and missed-run rules: ${errorMessage(error)}`;
-          return failUnstarted(ref, new Error(message, { cause: error }), ref.attempt < attempts);
+          return failUnstarted(
+            bus,
+            ref,
+            new Error(message, { cause: error }),
+            ref.attempt < attempts,
+          );
         }
         if (!decision.run) {
           bus.emit('job:skipped', { ...ref, reason: decision.reason });
@@ -187,105 +165,6 @@ export function createProcessor({
     } finally {
       if (!handedOver) hooks?.released(ref.queue, job);
     }
-  }
-
-  /**
-   * The checks a scheduler's tick, or a job with roles, passes before it runs: a pause,
-   * its jitter, the operator's switch, its roles.
-   */
-  async function admit(
-    job: Job,
-    token: string | undefined,
-    ref: JobRef,
-    definition: JobDefinition | undefined,
-    tick: number | undefined,
-  ): Promise<Admission> {
-    // Only a scheduler's tick can fall in a pause: other jobs skip the check (and its await).
-    const skipped = job.repeatJobKey
-      ? await findSkippedTicks(pauseGuard, job, definitions)
-      : undefined;
-    if (skipped) {
-      for (const skippedTick of skipped) {
-        const id = tickJobId(job.repeatJobKey ?? '', skippedTick);
-        bus.emit('job:skipped', { ...ref, id, reason: 'queue paused' });
-      }
-      return { outcome: { skipped: skipped.length, reason: 'queue paused' } };
-    }
-    if (claimTick && job.repeatJobKey && !(await isFirstCopy(job, claimTick))) {
-      // Not a run and not a skip: the tick ran (or runs) as its first copy, recorded there.
-      bus.emit('job:duplicate', ref);
-      return { outcome: { duplicate: 1 } };
-    }
-    const jitterMs = jitterOf(job, definition, tick);
-    if (jitterMs !== undefined && tick !== undefined && token && returnUncounted) {
-      const startAt = tick + jitterMs;
-      if (Date.now() < startAt - JITTER_SLACK_MS) {
-        // Taken at its due time, which made BullMQ create the next tick; now it waits
-        // for its own start, this take not counted as an attempt.
-        await returnUncounted(job, token, startAt);
-        throw new DelayedError();
-      }
-    }
-    // Only scheduler ticks (a retry of one included) obey the switch, after their jitter
-    // wait and before a role hand-over; other runs were asked for by someone, and pay no read.
-    if (readSwitch && tick !== undefined) {
-      let operatorSwitch: OperatorSwitch | undefined;
-      try {
-        operatorSwitch = await readSwitch(job.name);
-      } catch (error) {
-        // As for the overlap rule: a switch that cannot be read must not let a disabled job run.
-        const message = `could not check whether an operator disabled it: ${errorMessage(error)}`;
-        return failUnstarted(
-          ref,
-          new Error(message, { cause: error }),
-          ref.attempt < attemptsOf(job),
-        );
-      }
-      if (operatorSwitch) {
-        const reason = skipReason(operatorSwitch.reason);
-        bus.emit('job:skipped', { ...ref, reason });
-        return { outcome: { skipped: 1, reason } };
-      }
-    }
-    if (definition && hasRoles(definition) && roleGuard) {
-      let roles: RoleDecision;
-      try {
-        roles = await roleGuard.decide(job, definition);
-      } catch (error) {
-        const message = `could not tell which live host has its roles: ${errorMessage(error)}`;
-        return failUnstarted(
-          ref,
-          new Error(message, { cause: error }),
-          ref.attempt < attemptsOf(job),
-        );
-      }
-      if (roles.action === 'skip') {
-        bus.emit('job:skipped', { ...ref, reason: roles.reason });
-        return { outcome: { skipped: 1, reason: roles.reason } };
-      }
-      if (roles.action === 'forward') {
-        // Not a run: the tick's run is the forwarded job's, recorded where it runs.
-        await roleGuard.forward(job, roles.queue);
-        return { outcome: { forwarded: roles.queue } };
-      }
-    }
-    return { run: true, jitterMs };
-  }
-
-  async function isFirstCopy(job: Job, claim: (job: Job) => Promise<boolean>): Promise<boolean> {
-    try {
-      return await claim(job);
-    } catch {
-      return true; // cannot tell (Redis hiccup): run the tick rather than lose it
-    }
-  }
-
-  /** A run that fails before its handler starts: still a start and a failure, in that order. */
-  function failUnstarted(ref: JobRef, error: Error, willRetry: boolean): never {
-    const startedAt = Date.now();
-    bus.emit('job:started', { ...ref, startedAt, scheduledAt: undefined });
-    bus.emit('job:failed', { ...ref, durationMs: 0, error: error.message, willRetry });
-    throw error;
   }
 
   /** A started run failed: say so, and throw its error on to BullMQ. */
