@@ -53,10 +53,6 @@ export function createAdmission({
   returnUncounted,
   claimTick,
 }: AdmissionDeps) {
-  /**
-   * The checks a scheduler's tick, or a job with roles, passes before it runs: a pause,
-   * its jitter, the operator's switch, its roles.
-   */
   async function admit(
     job: Job,
     token: string | undefined,
@@ -98,13 +94,7 @@ export function createAdmission({
         operatorSwitch = await readSwitch(job.name);
       } catch (error) {
         // As for the overlap rule: a switch that cannot be read must not let a disabled job run.
-        const message = `could not check whether an operator disabled it: ${errorMessage(error)}`;
-        return failUnstarted(
-          bus,
-          ref,
-          new Error(message, { cause: error }),
-          ref.attempt < attemptsOf(job),
-        );
+        return failCheck(bus, job, ref, 'check whether an operator disabled it', error);
       }
       if (operatorSwitch) {
         const reason = skipReason(operatorSwitch.reason);
@@ -117,13 +107,7 @@ export function createAdmission({
       try {
         roles = await roleGuard.decide(job, definition);
       } catch (error) {
-        const message = `could not tell which live host has its roles: ${errorMessage(error)}`;
-        return failUnstarted(
-          bus,
-          ref,
-          new Error(message, { cause: error }),
-          ref.attempt < attemptsOf(job),
-        );
+        return failCheck(bus, job, ref, 'tell which live host has its roles', error);
       }
       if (roles.action === 'skip') {
         bus.emit('job:skipped', { ...ref, reason: roles.reason });
@@ -146,6 +130,26 @@ async function isFirstCopy(job: Job, claim: (job: Job) => Promise<boolean>): Pro
   } catch {
     return true; // cannot tell (Redis hiccup): run the tick rather than lose it
   }
+}
+
+/**
+ * A check before a run could not be made (Redis away): the run fails, as an attempt, so
+ * that a check that cannot be read never lets through a run it should stop.
+ */
+export function failCheck(
+  bus: JobsEventBus,
+  job: Job,
+  ref: JobRef,
+  what: string,
+  error: unknown,
+): never {
+  const message = `could not ${what}: ${errorMessage(error)}`;
+  return failUnstarted(
+    bus,
+    ref,
+    new Error(message, { cause: error }),
+    ref.attempt < attemptsOf(job),
+  );
 }
 
 /** A run that fails before its handler starts: still a start and a failure, in that order. */

@@ -1,4 +1,3 @@
-import { claimTick } from './tick-claim.js';
 import type { Worker } from 'bullmq';
 import { returnRun } from '../queue/held-runs.js';
 import type { RedisTarget } from '../config/settings.js';
@@ -18,6 +17,7 @@ import { Watchdog, type QueueActivity } from './watchdog.js';
 import { TickWake } from './tick-wake.js';
 import { LogThrottle } from '../logging/log-throttle.js';
 import { settlesWithin } from '../process/deadline.js';
+import { claimTick } from './tick-claim.js';
 
 /**
  * Lock and stalled-check settings. A consumer renews its job locks every lockDuration/2;

@@ -1,4 +1,4 @@
-import { CommandFailedError, errorMessage, RunStoppedError } from '../errors.js';
+import { CommandFailedError, RunStoppedError } from '../errors.js';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { JobDefinition } from '../definitions/types.js';
 import { attemptOf, hasRoles, hasRunRules, scheduledTime, startsUsedUp } from './job-facts.js';
@@ -12,7 +12,7 @@ import { callModule, ModuleContext, moduleFailure, moduleHandler, toJson } from 
 import { attemptsOf } from '../queue/held-runs.js';
 import { RunAbort } from './run-abort.js';
 import { RunDeadlines } from './run-deadlines.js';
-import { createAdmission, failUnstarted, type AdmissionDeps } from './admission.js';
+import { createAdmission, failCheck, failUnstarted, type AdmissionDeps } from './admission.js';
 import { JobRunInput } from './run-input.js';
 
 export interface ProcessorDeps extends AdmissionDeps {
@@ -38,32 +38,14 @@ export interface RunHooks {
  * from there to its handler in one async function, with one object for its `ctx` and
  * one for its abort: the per-job cost that bare BullMQ is measured against.
  */
-export function createProcessor({
-  definitions,
-  bus,
-  log,
-  pauseGuard,
-  runGuard,
-  readSwitch,
-  roleGuard,
-  returnUncounted,
-  claimTick,
-  hooks,
-}: ProcessorDeps) {
+export function createProcessor(deps: ProcessorDeps) {
+  const { definitions, bus, log, runGuard, returnUncounted, hooks } = deps;
   const known = [...definitions.jobs.keys()].sort().join(', ');
   // Runs in progress and their timeouts, so a timeout or a forced stop can abort them
   // (BullMQ's own per-job signal is not asked for: the processor takes two parameters,
   // which spares an AbortController a run).
   const deadlines = new RunDeadlines();
-  const admit = createAdmission({
-    definitions,
-    bus,
-    pauseGuard,
-    readSwitch,
-    roleGuard,
-    returnUncounted,
-    claimTick,
-  });
+  const admit = createAdmission(deps);
   // A host's own queue (`default@web-1`, runOn: all) is reported as its job queue, so
   // metric labels stay bounded by the definitions; the job id names the host.
   const baseQueues = new Map<string, string>();
@@ -145,13 +127,7 @@ export function createProcessor({
           decision = await (runGuard as RunGuard).decide(job, definition);
         } catch (error) {
           // The overlap or missed-run check could not reach Redis: a failed run, counted as one.
-          const message = `could not check the overlap and missed-run rules: ${errorMessage(error)}`;
-          return failUnstarted(
-            bus,
-            ref,
-            new Error(message, { cause: error }),
-            ref.attempt < attempts,
-          );
+          return failCheck(bus, job, ref, 'check the overlap and missed-run rules', error);
         }
         if (!decision.run) {
           bus.emit('job:skipped', { ...ref, reason: decision.reason });

@@ -67,7 +67,9 @@ describe('jobs failed, retry, prune and history', () => {
       expect(Date.parse(history[i - 1]!.startedAt)).toBeGreaterThanOrEqual(
         Date.parse(history[i]!.startedAt),
       );
-    for (const entry of history) expect(entry.durationMs).toBeGreaterThanOrEqual(50);
+    // The handler sleeps 50 ms; Node's timers run on the event loop's cached clock, which
+    // can be a millisecond behind Date.now(), so a 50 ms timer can measure 49.
+    for (const entry of history) expect(entry.durationMs).toBeGreaterThanOrEqual(48);
     expect(history[0]?.detail).toBe('module ./flaky.js threw: disk full on /srv');
     expect(history[2]?.detail).toEqual({ ok: true });
     const rows = await project.table(['history', 'flaky']);
