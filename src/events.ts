@@ -30,7 +30,7 @@ export interface JobsEvents {
     worker?: number;
   };
   'job:skipped': JobRef & { reason: string };
-  /** A second copy of a tick that already ran elsewhere (worker/tick-claim.ts): not run. */
+  /** A second copy of a tick that already ran elsewhere (worker/tick-copies.ts): not run. */
   'job:duplicate': JobRef;
   'job:output': JobRef & { stream: 'stdout' | 'stderr'; line: string };
   /** Put back in the queue unfinished (worker stopped), the attempt not counted. */

@@ -310,6 +310,20 @@ export async function countDueJobs(
   return due;
 }
 
+/**
+ * How many times a job id is in its queue's active list, counting to 2 at most: BullMQ
+ * holds one entry per take, so two mean the job was taken again while a take of it still
+ * runs (worker/tick-copies.ts).
+ */
+export async function activeTakes(
+  client: RedisClient,
+  prefix: string,
+  queue: string,
+  id: string,
+): Promise<number> {
+  return (await client.lpos(bullKey(prefix, queue, 'active'), id, 'COUNT', 2)).length;
+}
+
 /** Each queue's job counts (list and sorted-set lengths: O(1) however many jobs) and paused flag. */
 export async function countQueues(
   client: RedisClient,

@@ -44,14 +44,6 @@ export function overlapLockKey(prefix: string, lockName: string): string {
   return metaKey(prefix, `running:${lockName}`);
 }
 
-/**
- * string with a TTL: which copy of a scheduler's tick (the job's creation time) was the
- * first to be taken (worker/tick-claim.ts).
- */
-export function tickClaimKey(prefix: string, queue: string, jobId: string): string {
-  return metaKey(prefix, `tick:${queue}:${jobId}`);
-}
-
 /** list: the newest runs of one job, newest first (`jobs history NAME`). */
 export function historyKey(prefix: string, job: string): string {
   return metaKey(prefix, `history:${job}`);

@@ -33,10 +33,10 @@ export interface AdmissionDeps {
    */
   returnUncounted?: (job: Job, token: string, dueAt?: number) => Promise<void>;
   /**
-   * Whether this copy of a scheduler's tick is the first one taken (tick-claim.ts);
-   * without it a tick BullMQ enqueues twice runs twice.
+   * Whether this take of a scheduler's tick is a second copy of one that ran or runs
+   * (tick-copies.ts); without it a tick BullMQ enqueues twice runs twice.
    */
-  claimTick?: (job: Job) => Promise<boolean>;
+  isSecondCopy?: (job: Job) => Promise<boolean>;
 }
 
 /**
@@ -51,7 +51,7 @@ export function createAdmission({
   readSwitch,
   roleGuard,
   returnUncounted,
-  claimTick,
+  isSecondCopy,
 }: AdmissionDeps) {
   async function admit(
     job: Job,
@@ -71,7 +71,7 @@ export function createAdmission({
       }
       return { outcome: { skipped: skipped.length, reason: 'queue paused' } };
     }
-    if (claimTick && job.repeatJobKey && !(await isFirstCopy(job, claimTick))) {
+    if (isSecondCopy && job.repeatJobKey && (await copyOfTakenTick(job, isSecondCopy))) {
       // Not a run and not a skip: the tick ran (or runs) as its first copy, recorded there.
       bus.emit('job:duplicate', ref);
       return { outcome: { duplicate: 1 } };
@@ -124,11 +124,14 @@ export function createAdmission({
   return admit;
 }
 
-async function isFirstCopy(job: Job, claim: (job: Job) => Promise<boolean>): Promise<boolean> {
+async function copyOfTakenTick(
+  job: Job,
+  isSecondCopy: (job: Job) => Promise<boolean>,
+): Promise<boolean> {
   try {
-    return await claim(job);
+    return await isSecondCopy(job);
   } catch {
-    return true; // cannot tell (Redis hiccup): run the tick rather than lose it
+    return false; // cannot tell (Redis hiccup): run the tick rather than lose it
   }
 }
 

@@ -17,7 +17,7 @@ import { Watchdog, type QueueActivity } from './watchdog.js';
 import { TickWake } from './tick-wake.js';
 import { LogThrottle } from '../logging/log-throttle.js';
 import { settlesWithin } from '../process/deadline.js';
-import { claimTick } from './tick-claim.js';
+import { isSecondCopy } from './tick-copies.js';
 
 /**
  * Lock and stalled-check settings. A consumer renews its job locks every lockDuration/2;
@@ -99,8 +99,8 @@ export class QueueConsumers {
         ? (job, token, dueAt) =>
             returnRun(options.client as RedisClient, options.prefix, job, token, dueAt)
         : undefined,
-      claimTick: options.client
-        ? (job) => claimTick(options.client as RedisClient, options.prefix, job)
+      isSecondCopy: options.client
+        ? (job) => isSecondCopy(options.client as RedisClient, options.prefix, job)
         : undefined,
     });
     const fromDefinitions = [

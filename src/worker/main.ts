@@ -1,43 +1,9 @@
 import { holdStopSignals } from '../process/signals.js';
-// First, before the rest loads: a SIGTERM while this worker starts is kept, not fatal.
+
+// The entry the daemon's pool forks (entry-args.ts, WORKER_ENTRY). Static imports load
+// before any line of a module runs, so this one imports only the signal hold: a SIGTERM
+// that comes while the worker loads BullMQ and the rest is kept, not fatal (the worker
+// then stops cleanly, exit 0). The rest is imported after.
 holdStopSignals();
-
-import { loadSettings } from '../config/settings.js';
-import { loadDefinitions } from '../definitions/load.js';
-import { EXIT } from '../errors.js';
-import { startLogging } from '../logging/process-log.js';
-import { flushAndExit, reportFailure } from '../process/exit.js';
-import { waitForActivation } from '../process/ipc.js';
-import { sayEvictionWarningOnce } from '../redis/eviction-warning.js';
-import { readWorkerEntryArgs } from './entry-args.js';
-import { runWorkerProcess } from './worker-process.js';
-
-/**
- * A worker process forked by the daemon's pool (daemon/spare.ts): what `jobs work` does,
- * with its settings from the daemon's arguments (entry-args.ts) instead of the CLI's
- * flags. A spare forked ahead of time waits for its activation here, modules loaded.
- */
-async function main(): Promise<void> {
-  sayEvictionWarningOnce('work');
-  if (!(await waitForActivation())) return;
-  const settings = loadSettings(readWorkerEntryArgs(process.argv.slice(2)));
-  const { log, bus } = startLogging(settings, 'worker');
-  const definitions = await loadDefinitions(settings.configPath);
-  await runWorkerProcess({
-    settings,
-    definitions,
-    bus,
-    log,
-    limits: settings.recycle,
-    restartable: true,
-    metrics: false,
-  });
-}
-
-try {
-  await main();
-  process.exitCode = EXIT.ok;
-} catch (error) {
-  process.exitCode = reportFailure(error);
-}
-await flushAndExit();
+const { runForkedWorker } = await import('./forked.js');
+await runForkedWorker(process.argv.slice(2));

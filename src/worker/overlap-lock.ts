@@ -1,5 +1,4 @@
 import type { RedisClient } from '../redis/connection.js';
-import { takeHeldKey } from '../redis/held-key.js';
 import { overlapLockKey } from '../redis/keys.js';
 
 /**
@@ -12,6 +11,17 @@ import { overlapLockKey } from '../redis/keys.js';
 export const OVERLAP_LOCK_TTL_MS = 15_000;
 export const OVERLAP_LOCK_RENEW_MS = 5_000;
 
+/**
+ * Free, or held by this very job (a run recovered after its worker died, or a retry):
+ * take it. Anything else holds it: the run is still active elsewhere.
+ */
+const ACQUIRE_SCRIPT = `
+local holder = redis.call('get', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`;
 const RENEW_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
@@ -27,9 +37,8 @@ export async function acquireOverlapLock(
   holder: string,
 ): Promise<OverlapLease | undefined> {
   const key = overlapLockKey(prefix, lockName);
-  // Free, or held by this very job (a run recovered after its worker died, or a retry):
-  // take it. Anything else holds it: the run is still active elsewhere.
-  if (!(await takeHeldKey(client, key, holder, OVERLAP_LOCK_TTL_MS))) return undefined;
+  const taken = await client.eval(ACQUIRE_SCRIPT, 1, key, holder, OVERLAP_LOCK_TTL_MS);
+  if (taken !== 1) return undefined;
   const timer = setInterval(() => {
     // A renewal lost to a Redis hiccup is retried next time; the TTL covers two misses.
     client.eval(RENEW_SCRIPT, 1, key, holder, OVERLAP_LOCK_TTL_MS).catch(() => undefined);

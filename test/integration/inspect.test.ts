@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { countQueues, listFailed, listPending } from '../../src/queue/inspect.js';
+import { activeTakes, countQueues, listFailed, listPending } from '../../src/queue/inspect.js';
 import { schedulerNext, schedulersOf } from '../../src/queue/schedulers.js';
 import { uniquePrefix } from '../helpers/cli.js';
 
@@ -143,6 +143,12 @@ describe('the listings read what BullMQ stores', () => {
 
     const head = await listPending(client, prefix, ['pending'], 2);
     expect(head.map((row) => row.name)).toEqual(expected.slice(0, 2).map((job) => job.name));
+
+    // The held job is taken once; one not taken is in no take at all.
+    const [active] = await pending.getJobs(['active']);
+    expect(await activeTakes(client, prefix, 'pending', active?.id ?? '')).toBe(1);
+    const [waiting] = await pending.getJobs(['waiting']);
+    expect(await activeTakes(client, prefix, 'pending', waiting?.id ?? '')).toBe(0);
   });
 
   it('counts each state as BullMQ counts it, and sees a pause', async () => {
